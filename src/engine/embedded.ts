@@ -1,0 +1,36 @@
+import type { AddressInfo } from 'node:net'
+
+/** An in-process dynalite listening on a free loopback port. */
+export interface EmbeddedEngine {
+  readonly endpoint: string
+  stop(): Promise<void>
+}
+
+/** Starts dynalite in memory, or persisted in `path` when given. */
+export async function startEmbeddedEngine(options: { path?: string } = {}): Promise<EmbeddedEngine> {
+  const { default: dynalite } = await import('dynalite')
+  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  let stopped: Promise<void> | undefined
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections?.()
+      })
+      return stopped
+    },
+  }
+}
+
+/** `embedded` → in memory; `embedded:<dir>` → persisted in `<dir>`; anything else → not embedded. */
+export function parseEmbeddedEndpoint(endpointUrl: string | undefined): { path?: string } | null {
+  if (endpointUrl === 'embedded') return {}
+  if (endpointUrl?.startsWith('embedded:')) return { path: endpointUrl.slice('embedded:'.length) }
+  return null
+}

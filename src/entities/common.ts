@@ -1,0 +1,32 @@
+import type { DynamoDBClientLike } from '../config.js'
+
+/** The ElectroDB service name: the first token of every single-table key. */
+export const SERVICE = 'ragcrawl'
+
+/** Every key keeps case: ids, hashes and URLs are case-sensitive (`/A` is not `/a`). */
+export const CASE_KEPT = 'none' as const
+
+export interface EntityOptions {
+  table: string
+  client: DynamoDBClientLike
+}
+
+/** Physical attribute names of the single table's keys. */
+export const SINGLE_TABLE_KEYS = {
+  primary: { pk: 'pk', sk: 'sk' },
+  gsi1: { pk: 'gsi1pk', sk: 'gsi1sk' },
+  gsi2: { pk: 'gsi2pk', sk: 'gsi2sk' },
+  gsi3: { pk: 'gsi3pk', sk: 'gsi3sk' },
+  gsi4: { pk: 'gsi4pk', sk: 'gsi4sk' },
+} as const
+
+/** The TTL attribute (epoch seconds) set on finished frontier items. */
+export const TTL_ATTRIBUTE = 'ttl'
+
+export const hiddenKey = { type: 'string', required: true, hidden: true } as const
+export const text = { type: 'string' } as const
+export const requiredText = { type: 'string', required: true } as const
+export const num = { type: 'number' } as const
+export const bool = { type: 'boolean' } as const
+export const stringList = { type: 'list', items: { type: 'string' } } as const
+export const anyValue = { type: 'any' } as const

@@ -1,0 +1,65 @@
+import { Entity } from 'electrodb'
+import { FrontierStatusSchema } from '../model/schemas.js'
+import { CASE_KEPT, type EntityOptions, hiddenKey, num, requiredText, SERVICE, TTL_ATTRIBUTE, text } from './common.js'
+
+/**
+ * Frontier items. Item: pk = run + shard, sk = item (shard = hash(item) mod frontierShards, so a
+ * run's queue can spread over partitions).
+ * - gsi1 `byStatus`: pk = run + shard + status, sk = inverted priority + discoveredAt + item
+ *   (list by status highest priority first; claim = one Query of the pending partition).
+ * - gsi4 `members` (keys only): pk = site, to find a site's frontier items when deleting it.
+ * Finished items carry `ttl` (epoch seconds) so DynamoDB expires them.
+ */
+export function frontierEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'frontier', version: '1', service: SERVICE },
+      attributes: {
+        runKey: hiddenKey,
+        shard: hiddenKey,
+        itemKey: hiddenKey,
+        siteKey: hiddenKey,
+        priorityKey: hiddenKey,
+        itemId: requiredText,
+        runId: requiredText,
+        siteId: requiredText,
+        url: requiredText,
+        normalizedUrl: requiredText,
+        urlHash: requiredText,
+        depth: { type: 'number', required: true },
+        referrerUrl: text,
+        priority: { type: 'number', required: true },
+        status: { type: FrontierStatusSchema.options, required: true },
+        retryCount: num,
+        lastError: text,
+        discoveredAt: requiredText,
+        scheduledAt: text,
+        startedAt: text,
+        completedAt: text,
+        domain: requiredText,
+        workerId: text,
+        leaseExpiresAt: text,
+        [TTL_ATTRIBUTE]: { type: 'number', hidden: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: 'pk', composite: ['runKey', 'shard'], casing: CASE_KEPT },
+          sk: { field: 'sk', composite: ['itemKey'], casing: CASE_KEPT },
+        },
+        byStatus: {
+          index: 'gsi1',
+          pk: { field: 'gsi1pk', composite: ['runKey', 'shard', 'status'], casing: CASE_KEPT },
+          sk: { field: 'gsi1sk', composite: ['priorityKey', 'discoveredAt', 'itemKey'], casing: CASE_KEPT },
+        },
+        members: {
+          index: 'gsi4',
+          pk: { field: 'gsi4pk', composite: ['siteKey'], casing: CASE_KEPT },
+          sk: { field: 'gsi4sk', composite: ['runKey', 'itemKey'], casing: CASE_KEPT },
+        },
+      },
+    },
+    options,
+  )
+}
+
+export type FrontierEntity = ReturnType<typeof frontierEntity>

@@ -1,0 +1,101 @@
+import { Entity } from 'electrodb'
+import { bool, CASE_KEPT, type EntityOptions, hiddenKey, num, requiredText, SERVICE, text } from './common.js'
+
+/** Pages whose `lifeState` is `live` are the non-tombstones. */
+export const LIFE_STATES = ['live', 'tombstone'] as const
+
+/**
+ * Pages. Item: pk = page, sk = site — in the `pageVersions` collection with the page's versions,
+ * so a page and its newest versions come back in one Query. The entity is named `webpage` so that
+ * in that collection it sorts after `version`: a descending Query returns the page, then its
+ * versions newest first.
+ * - gsi1 `bySite`: pk = site, sk = lifeState + page (list live pages, or all with tombstones).
+ * - gsi2 `byUrl`: pk = site + URL (page by exact, case-preserving URL; long URLs hashed).
+ * - gsi3 `recrawl`, sparse (live pages only): pk = site, sk = crawlOrder + page
+ *   (never crawled first, then oldest lastCrawled).
+ */
+export function pageEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'webpage', version: '1', service: SERVICE },
+      attributes: {
+        pageKey: hiddenKey,
+        siteKey: hiddenKey,
+        urlKey: hiddenKey,
+        lifeState: { type: LIFE_STATES, required: true, hidden: true },
+        crawlOrder: hiddenKey,
+        pageId: requiredText,
+        siteId: requiredText,
+        url: requiredText,
+        canonicalUrl: text,
+        currentVersionId: text,
+        contentHash: text,
+        etag: text,
+        lastModified: text,
+        firstSeen: requiredText,
+        lastSeen: requiredText,
+        lastCrawled: text,
+        lastChanged: text,
+        depth: { type: 'number', required: true },
+        referrerUrl: text,
+        statusCode: num,
+        isTombstone: bool,
+        errorCount: num,
+        lastError: text,
+        versionCount: num,
+        revision: num,
+      },
+      indexes: {
+        byId: {
+          collection: 'pageVersions',
+          pk: { field: 'pk', composite: ['pageKey'], casing: CASE_KEPT },
+          sk: { field: 'sk', composite: ['siteKey'], casing: CASE_KEPT },
+        },
+        bySite: {
+          index: 'gsi1',
+          pk: { field: 'gsi1pk', composite: ['siteKey'], casing: CASE_KEPT },
+          sk: { field: 'gsi1sk', composite: ['lifeState', 'pageKey'], casing: CASE_KEPT },
+        },
+        byUrl: {
+          index: 'gsi2',
+          pk: { field: 'gsi2pk', composite: ['siteKey', 'urlKey'], casing: CASE_KEPT },
+          sk: { field: 'gsi2sk', composite: [], casing: CASE_KEPT },
+        },
+        recrawl: {
+          index: 'gsi3',
+          condition: (attributes: { lifeState?: string }) => attributes.lifeState === 'live',
+          pk: { field: 'gsi3pk', composite: ['siteKey'], casing: CASE_KEPT },
+          sk: { field: 'gsi3sk', composite: ['crawlOrder', 'pageKey'], casing: CASE_KEPT },
+        },
+      },
+    },
+    options,
+  )
+}
+
+export type PageEntity = ReturnType<typeof pageEntity>
+
+/**
+ * O(1) page counts of a site, kept beside the site item (pk = site, sk = `$pagecount_1`).
+ */
+export function pageCountEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'pagecount', version: '1', service: SERVICE },
+      attributes: {
+        siteKey: hiddenKey,
+        total: num,
+        live: num,
+      },
+      indexes: {
+        byId: {
+          pk: { field: 'pk', composite: ['siteKey'], casing: CASE_KEPT },
+          sk: { field: 'sk', composite: [], casing: CASE_KEPT },
+        },
+      },
+    },
+    options,
+  )
+}
+
+export type PageCountEntity = ReturnType<typeof pageCountEntity>

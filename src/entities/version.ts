@@ -1,0 +1,115 @@
+import { Entity } from 'electrodb'
+import {
+  anyValue,
+  bool,
+  CASE_KEPT,
+  type EntityOptions,
+  hiddenKey,
+  num,
+  requiredText,
+  SERVICE,
+  stringList,
+  text,
+} from './common.js'
+
+/** How a version's bodies (markdown, html, plainText) are stored. */
+export const BODY_ENCODINGS = ['inline', 'gzip', 'gzip-chunked'] as const
+
+/**
+ * Page versions. Item: pk = page, sk = version id (newest first for time-sortable ids), in the
+ * `pageVersions` collection with the page. Bodies live inline when small, gzipped in the item
+ * when that fits, else gzipped and split across `versionchunk` items written before the version
+ * item, so a version item never exists without all of its body.
+ * - gsi4 `members` (keys only): pk = site, to find a site's versions when deleting it.
+ */
+export function versionEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'version', version: '1', service: SERVICE },
+      attributes: {
+        pageKey: hiddenKey,
+        versionKey: hiddenKey,
+        siteKey: hiddenKey,
+        versionId: requiredText,
+        pageId: requiredText,
+        siteId: requiredText,
+        runId: requiredText,
+        markdown: text,
+        html: text,
+        plainText: text,
+        bodyEncoding: { type: BODY_ENCODINGS, required: true },
+        bodyData: anyValue,
+        bodyChunks: num,
+        bodyDigest: text,
+        contentHash: requiredText,
+        rawHash: text,
+        url: requiredText,
+        canonicalUrl: text,
+        title: text,
+        description: text,
+        contentType: text,
+        language: text,
+        statusCode: { type: 'number', required: true },
+        headingsOutline: anyValue,
+        wordCount: num,
+        charCount: num,
+        outlinks: stringList,
+        internalLinkCount: num,
+        externalLinkCount: num,
+        etag: text,
+        lastModified: text,
+        crawledAt: requiredText,
+        createdAt: requiredText,
+        fetchLatencyMs: num,
+        extractionLatencyMs: num,
+        isTombstone: bool,
+        extra: anyValue,
+      },
+      indexes: {
+        byId: {
+          collection: 'pageVersions',
+          pk: { field: 'pk', composite: ['pageKey'], casing: CASE_KEPT },
+          sk: { field: 'sk', composite: ['versionKey'], casing: CASE_KEPT },
+        },
+        members: {
+          index: 'gsi4',
+          pk: { field: 'gsi4pk', composite: ['siteKey'], casing: CASE_KEPT },
+          sk: { field: 'gsi4sk', composite: ['pageKey', 'versionKey'], casing: CASE_KEPT },
+        },
+      },
+    },
+    options,
+  )
+}
+
+export type VersionEntity = ReturnType<typeof versionEntity>
+
+/** One slice of a large version's gzipped body: pk = page, sk = version + chunk number. */
+export function versionChunkEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'versionchunk', version: '1', service: SERVICE },
+      attributes: {
+        pageKey: hiddenKey,
+        versionKey: hiddenKey,
+        siteKey: hiddenKey,
+        chunkNo: requiredText,
+        data: { type: 'any', required: true },
+      },
+      indexes: {
+        byId: {
+          pk: { field: 'pk', composite: ['pageKey'], casing: CASE_KEPT },
+          sk: { field: 'sk', composite: ['versionKey', 'chunkNo'], casing: CASE_KEPT },
+        },
+        members: {
+          index: 'gsi4',
+          pk: { field: 'gsi4pk', composite: ['siteKey'], casing: CASE_KEPT },
+          sk: { field: 'gsi4sk', composite: ['pageKey', 'versionKey', 'chunkNo'], casing: CASE_KEPT },
+        },
+      },
+    },
+    options,
+  )
+}
+
+export type VersionChunkEntity = ReturnType<typeof versionChunkEntity>

@@ -1,0 +1,59 @@
+/** One error family for everything the library throws; callers branch on `code` or `instanceof`. */
+export type StorageErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'CAPACITY' | 'UNSUPPORTED' | 'STORAGE'
+
+export class StorageError extends Error {
+  readonly code: StorageErrorCode
+  constructor(message: string, options?: { cause?: unknown; code?: StorageErrorCode }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = options?.code ?? 'STORAGE'
+  }
+}
+
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `page.depth` or `backend.region`. */
+  path: string
+  message: string
+}
+
+export class ValidationError extends StorageError {
+  readonly issues: ValidationIssue[]
+  constructor(issues: ValidationIssue[], options?: { cause?: unknown }) {
+    super(`Invalid input: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, {
+      ...options,
+      code: 'VALIDATION',
+    })
+    this.issues = issues
+  }
+  /** The offending field paths, e.g. `['depth']`. */
+  get paths(): string[] {
+    return this.issues.map((i) => i.path)
+  }
+}
+
+export class NotFoundError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'NOT_FOUND' })
+  }
+}
+
+export class ConflictError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'CONFLICT' })
+  }
+}
+
+export class CapacityError extends StorageError {
+  /** Ids of the records that were not written when the retries ran out. */
+  readonly unprocessed: string[]
+  constructor(message: string, options?: { cause?: unknown; unprocessed?: string[] }) {
+    super(message, { ...options, code: 'CAPACITY' })
+    this.unprocessed = options?.unprocessed ?? []
+  }
+}
+
+export class UnsupportedError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'UNSUPPORTED' })
+  }
+}

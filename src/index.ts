@@ -1,0 +1,65 @@
+// ragcrawl-dynamodb: the DynamoDB storage layer of ragcrawl.
+
+// Backend
+export { createStorageBackend } from './storage.js'
+export type {
+  ClaimOptions,
+  EngineCapabilities,
+  HealthReport,
+  ListOptions,
+  ListResult,
+  SaveOptions,
+  StorageBackend,
+  TableHealth,
+} from './services/storage-backend.js'
+export type { OperationMetrics, RequestMetrics } from './engine/metrics.js'
+
+// Configuration
+export { DynamoDBConfigSchema, StorageConfigSchema } from './config.js'
+export type {
+  DynamoDBClientLike,
+  DynamoDBConfig,
+  DynamoDBConfigInput,
+  StorageConfig,
+  StorageConfigInput,
+} from './config.js'
+
+// Model
+export {
+  CrawlRunSchema,
+  CrawlStatsSchema,
+  FrontierItemSchema,
+  FrontierStatusSchema,
+  PageSchema,
+  PageVersionSchema,
+  RunStatusSchema,
+  SiteSchema,
+} from './model/schemas.js'
+export type {
+  CrawlRun,
+  CrawlRunInput,
+  CrawlStats,
+  CrawlStatsInput,
+  FrontierItem,
+  FrontierItemInput,
+  FrontierStatus,
+  Page,
+  PageInput,
+  PageVersion,
+  PageVersionInput,
+  RunStatus,
+  Site,
+  SiteInput,
+} from './model/schemas.js'
+export { frontierItemIdFor, newRunId, newVersionId, pageIdFor, urlHashFor } from './model/ids.js'
+
+// Errors
+export {
+  CapacityError,
+  ConflictError,
+  NotFoundError,
+  StorageError,
+  UnsupportedError,
+  ValidationError,
+} from './errors.js'
+export type { StorageErrorCode, ValidationIssue } from './errors.js'

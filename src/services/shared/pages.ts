@@ -1,0 +1,63 @@
+import { CapacityError, ValidationError } from '../../errors.js'
+import type { Page } from '../../model/schemas.js'
+import { mapConcurrent } from './retry.js'
+
+/** How one save changes a site's page counts. */
+export interface PageCountDelta {
+  siteId: string
+  total: number
+  live: number
+}
+
+export function pageCountDelta(siteId: string, before: { isTombstone: boolean } | null, after: Page): PageCountDelta {
+  const wasLive = before !== null && !before.isTombstone
+  return { siteId, total: before === null ? 1 : 0, live: (after.isTombstone ? 0 : 1) - (wasLive ? 1 : 0) }
+}
+
+export function assertRevision(expectedRevision: number | undefined): void {
+  if (expectedRevision !== undefined && (!Number.isInteger(expectedRevision) || expectedRevision < 0)) {
+    throw new ValidationError([{ path: 'expectedRevision', message: 'must be a non-negative integer' }])
+  }
+}
+
+/** The recrawl cutoff: `maxAgeHours` before `now`, or none. */
+export function cutoffOf(options: { maxAgeHours?: number; now?: Date } | undefined): Date | null {
+  if (options?.maxAgeHours === undefined) return null
+  if (!Number.isFinite(options.maxAgeHours) || options.maxAgeHours < 0) {
+    throw new ValidationError([{ path: 'maxAgeHours', message: 'must be a non-negative number' }])
+  }
+  if (options.now !== undefined && (!(options.now instanceof Date) || Number.isNaN(options.now.getTime()))) {
+    throw new ValidationError([{ path: 'now', message: 'must be a valid Date' }])
+  }
+  const now = options.now ?? new Date()
+  return new Date(now.getTime() - options.maxAgeHours * 3_600_000)
+}
+
+/** Pages saved at once by a bulk save. */
+const BULK_CONCURRENCY = 16
+
+/**
+ * Saves pages concurrently, each with its own atomic revision increment. Pages throttled past the
+ * SDK's retries make one `CapacityError` naming every unsaved pageId; any other error is returned
+ * as is. Count changes of the pages that were saved are returned either way, to be applied first.
+ */
+export async function bulkSave<D>(
+  pages: Page[],
+  save: (page: Page) => Promise<{ delta: D }>,
+  isThrottling: (error: unknown) => boolean,
+): Promise<{ deltas: D[]; failure?: unknown }> {
+  const results = await mapConcurrent(pages, BULK_CONCURRENCY, save)
+  const deltas = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.delta] : []))
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ page: pages[i]!, reason: r.reason }] : []))
+  if (failed.length === 0) return { deltas }
+  const other = failed.find((f) => !isThrottling(f.reason))
+  if (other) return { deltas, failure: other.reason }
+  const ids = failed.map((f) => f.page.pageId)
+  return {
+    deltas,
+    failure: new CapacityError(
+      `${failed.length} of ${pages.length} pages were not saved (throttled); unsaved pageIds: ${ids.join(', ')}`,
+      { unprocessed: ids, cause: failed[0]!.reason },
+    ),
+  }
+}

@@ -1,0 +1,32 @@
+type StoredValue<V> = V extends Date ? string : V
+
+/**
+ * The stored shape of a model type: Dates become ISO strings and nullable fields become optional
+ * attributes. ElectroDB's put/update types are checked against it, so the entities and the zod
+ * schemas cannot drift apart unnoticed.
+ */
+export type Stored<T> = {
+  [K in keyof T as null extends T[K] ? never : K]: StoredValue<T[K]>
+} & {
+  [K in keyof T as null extends T[K] ? K : never]?: StoredValue<NonNullable<T[K]>>
+}
+
+/**
+ * The stored form of a model object: Dates as ISO-8601 UTC with milliseconds, nulls left out
+ * (absent attributes), everything else as is.
+ */
+export function toStored<T extends object>(value: T): Stored<T> {
+  const out: Record<string, unknown> = {}
+  for (const [key, inner] of Object.entries(value)) {
+    if (inner === null || inner === undefined) continue
+    out[key] = inner instanceof Date ? inner.toISOString() : inner
+  }
+  return out as Stored<T>
+}
+
+/** Names of the fields that are null in `value`: removed from the item on an update. */
+export function nullFields<T extends object>(value: T): (keyof T & string)[] {
+  return Object.entries(value)
+    .filter(([, inner]) => inner === null || inner === undefined)
+    .map(([key]) => key as keyof T & string)
+}

@@ -1,0 +1,248 @@
+import { z } from 'zod'
+import { ConflictError, NotFoundError } from '../../errors.js'
+import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import {
+  type FrontierItem,
+  type FrontierItemInput,
+  FrontierItemSchema,
+  type FrontierStatus,
+} from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import type { ClaimOptions } from '../storage-backend.js'
+import { isConditionFailure } from '../shared/aws-errors.js'
+import { batchWrite } from '../shared/batch.js'
+import {
+  ALL_STATUSES,
+  assertError,
+  assertOwner,
+  type Claim,
+  compareQueueOrder,
+  expiryOf,
+  isExpired,
+  parseClaim,
+  parseStatus,
+  splitDuplicates,
+} from '../shared/frontier.js'
+import { type ListOptions, type ListResult, mergedQueryPage, type PagedQuery, queryAll, queryPage } from '../shared/listing.js'
+import { mapConcurrent } from '../shared/retry.js'
+import { toStored } from '../shared/stored.js'
+import { KEYS, type SingleTableContext } from './context.js'
+
+const ENQUEUE_CONCURRENCY = 16
+
+/**
+ * The frontier: a run's items spread over `frontierShards` partitions; listing by status and
+ * claiming read gsi1 (run + shard + status, sorted by priority); a claim is one Query plus one
+ * conditional UpdateItem per item, so no item is handed to two workers while its lease lives.
+ */
+export class SingleTableFrontier {
+  constructor(private readonly ctx: SingleTableContext) {}
+
+  async save(input: FrontierItemInput): Promise<FrontierItem> {
+    const item = validate(FrontierItemSchema, input, 'item')
+    await this.ctx.entities.frontier.put(this.attributes(item)).go({ response: 'none' })
+    return item
+  }
+
+  async enqueue(inputs: FrontierItemInput[]): Promise<{ added: number; duplicates: number }> {
+    const items = validate(z.array(FrontierItemSchema), inputs, 'items')
+    const { unique, repeats } = splitDuplicates(items)
+    const results = await mapConcurrent(unique, ENQUEUE_CONCURRENCY, async (item) => {
+      try {
+        await this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' })
+        return true
+      } catch (error) {
+        if (isConditionFailure(error)) return false
+        throw error
+      }
+    })
+    const failure = results.find((r) => r.status === 'rejected')
+    if (failure) throw (failure as PromiseRejectedResult).reason
+    const added = results.filter((r) => r.status === 'fulfilled' && r.value).length
+    return { added, duplicates: repeats + unique.length - added }
+  }
+
+  list(runId: string, options?: ListOptions & { status?: FrontierStatus }): Promise<ListResult<FrontierItem>> {
+    const runKey = keyPart(validate(IdSchema, runId, 'runId'))
+    const statuses = options?.status === undefined ? ALL_STATUSES : [parseStatus(options.status)]
+    const partitions = statuses.flatMap((status) => this.shards().map((shard) => this.statusQuery(runKey, shard, status)))
+    if (partitions.length === 1) return queryPage(this.ctx.transport, partitions[0]!, options)
+    return mergedQueryPage(this.ctx.transport, partitions, (raw) => String(raw.gsi1sk), options)
+  }
+
+  async claim(runId: string, options: ClaimOptions): Promise<FrontierItem[]> {
+    const runKey = keyPart(validate(IdSchema, runId, 'runId'))
+    const claim = parseClaim(options)
+    const home = shardOf(claim.workerId, this.ctx.config.frontierShards)
+    const order = this.shards().map((_, i) => shardName((home + i) % this.ctx.config.frontierShards))
+    const claimed: FrontierItem[] = []
+    for (const status of ['pending', 'in_progress'] as const) {
+      for (const shard of order) {
+        if (claimed.length >= claim.limit) break
+        claimed.push(...(await this.claimFrom(runKey, shard, status, claim, claim.limit - claimed.length)))
+      }
+    }
+    return claimed.sort(compareQueueOrder)
+  }
+
+  async updateStatus(
+    runId: string,
+    itemId: string,
+    status: FrontierStatus,
+    options?: { error?: string; workerId?: string },
+  ): Promise<FrontierItem> {
+    const run = validate(IdSchema, runId, 'runId')
+    const id = validate(IdSchema, itemId, 'itemId')
+    const next = parseStatus(status)
+    const owner = assertOwner(options?.workerId)
+    const error = assertError(options?.error)
+    const now = new Date()
+    const ttl = expiryOf(next, now, this.ctx.config.frontierTtlDays)
+    const key = this.key(run, id)
+    const update = this.ctx.entities.frontier
+      .patch(key)
+      .set({
+        status: next,
+        ...(next === 'completed' || next === 'failed' || next === 'skipped' ? { completedAt: now.toISOString() } : {}),
+        ...(error !== undefined ? { lastError: error } : {}),
+        ...(ttl !== undefined ? { ttl } : {}),
+      })
+    const removed: ('ttl' | 'leaseExpiresAt' | 'workerId')[] = []
+    if (ttl === undefined) removed.push('ttl')
+    if (next !== 'in_progress') removed.push('leaseExpiresAt')
+    if (next === 'pending') removed.push('workerId')
+    update.remove(removed)
+    if (next === 'failed') update.add({ retryCount: 1 })
+    if (owner !== undefined) {
+      update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
+    }
+    try {
+      const { data } = await update.go({ response: 'all_new' })
+      return fromStored(FrontierItemSchema, data, 'frontier item')
+    } catch (cause) {
+      if (!isConditionFailure(cause)) throw cause
+      const { data } = await this.ctx.entities.frontier.get(key).go()
+      if (!data || isExpired((data as { ttl?: number }).ttl)) {
+        throw new NotFoundError(`Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`, { cause })
+      }
+      throw new ConflictError(`Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`, {
+        cause,
+      })
+    }
+  }
+
+  async clear(runId: string): Promise<number> {
+    const runKey = keyPart(validate(IdSchema, runId, 'runId'))
+    let deleted = 0
+    for (const shard of this.shards()) {
+      const input = this.ctx.entities.frontier.query.byId({ runKey, shard }).params()
+      for await (const items of queryAll(this.ctx.transport, { ...input, ProjectionExpression: 'pk, sk, itemId' })) {
+        await batchWrite(
+          this.ctx.transport,
+          items.map((item) => ({ table: this.ctx.table, key: { pk: item.pk, sk: item.sk }, id: String(item.itemId) })),
+        )
+        deleted += items.length
+      }
+    }
+    return deleted
+  }
+
+  /**
+   * Claims up to `want` items of one shard and status: reads candidates in queue order (one Query
+   * while there is no contention) and takes each with an UpdateItem conditional on the state it
+   * was read in, so of two workers racing for an item exactly one wins.
+   */
+  private async claimFrom(
+    runKey: string,
+    shard: string,
+    status: 'pending' | 'in_progress',
+    claim: Claim,
+    want: number,
+  ): Promise<FrontierItem[]> {
+    const claimed: FrontierItem[] = []
+    const nowIso = claim.now.toISOString()
+    const query = this.ctx.entities.frontier.query.byStatus({ runKey, shard, status })
+    const params =
+      status === 'in_progress' ? query.where((attr, op) => op.lt(attr.leaseExpiresAt, nowIso)).params() : query.params()
+    const input = { ...params, Limit: Math.min(100, want * 2) }
+    for await (const raws of queryAll(this.ctx.transport, input)) {
+      let candidates = raws
+        .map((raw) => this.read(raw))
+        .filter((item): item is FrontierItem => item !== undefined)
+      while (candidates.length > 0 && claimed.length < want) {
+        const batch = candidates.slice(0, want - claimed.length)
+        candidates = candidates.slice(batch.length)
+        const results = await Promise.all(batch.map((item) => this.take(item, claim)))
+        claimed.push(...results.filter((item): item is FrontierItem => item !== null))
+      }
+      if (claimed.length >= want) break
+    }
+    return claimed
+  }
+
+  private async take(item: FrontierItem, claim: Claim): Promise<FrontierItem | null> {
+    const seenLease = item.leaseExpiresAt?.toISOString()
+    try {
+      const { data } = await this.ctx.entities.frontier
+        .update(this.key(item.runId, item.itemId))
+        .set({
+          status: 'in_progress',
+          workerId: claim.workerId,
+          leaseExpiresAt: claim.leaseExpiresAt.toISOString(),
+          startedAt: claim.now.toISOString(),
+        })
+        .where((attr, op) =>
+          item.status === 'pending'
+            ? op.eq(attr.status, 'pending')
+            : `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.leaseExpiresAt, seenLease ?? '')}`,
+        )
+        .go({ response: 'all_new' })
+      return fromStored(FrontierItemSchema, data, 'frontier item')
+    } catch (error) {
+      if (isConditionFailure(error)) return null
+      throw error
+    }
+  }
+
+  private statusQuery(runKey: string, shard: string, status: FrontierStatus): PagedQuery<FrontierItem> {
+    return {
+      input: this.ctx.entities.frontier.query.byStatus({ runKey, shard, status }).params(),
+      keyAttributes: KEYS.gsi1,
+      read: (raw) => this.read(raw),
+    }
+  }
+
+  private read(raw: Record<string, unknown>): FrontierItem | undefined {
+    if (isExpired(raw.ttl)) return undefined
+    const [item] = this.ctx.entities.frontier.parse({ Items: [raw] }).data
+    return item === undefined ? undefined : fromStored(FrontierItemSchema, item, 'frontier item')
+  }
+
+  private attributes(item: FrontierItem) {
+    return {
+      ...toStored(item),
+      ...this.key(item.runId, item.itemId),
+      siteKey: keyPart(item.siteId),
+      priorityKey: priorityKey(item.priority),
+      ttl: expiryOf(item.status, new Date(), this.ctx.config.frontierTtlDays),
+    }
+  }
+
+  private key(runId: string, itemId: string) {
+    return {
+      runKey: keyPart(runId),
+      shard: shardName(shardOf(itemId, this.ctx.config.frontierShards)),
+      itemKey: keyPart(itemId),
+    }
+  }
+
+  private shards(): string[] {
+    return Array.from({ length: this.ctx.config.frontierShards }, (_, i) => shardName(i))
+  }
+}
+
+function shardName(index: number): string {
+  return String(index).padStart(2, '0')
+}

@@ -1,0 +1,153 @@
+import { ConflictError } from '../../errors.js'
+import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import type { SaveOptions } from '../storage-backend.js'
+import { isConditionFailure, isThrottling } from '../shared/aws-errors.js'
+import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
+import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
+import { nullFields, toStored } from '../shared/stored.js'
+import { KEYS, type SingleTableContext } from './context.js'
+import { readOwned } from './sites.js'
+import { z } from 'zod'
+
+const UrlSchema = z.string().min(1, { error: 'must not be empty' })
+
+/**
+ * Pages: by id (GetItem), by exact URL (gsi2), a site's pages (gsi1), the recrawl queue (sparse
+ * gsi3) and O(1) counts (a counter item beside the site).
+ */
+export class SingleTablePages {
+  constructor(private readonly ctx: SingleTableContext) {}
+
+  /**
+   * One UpdateItem that replaces the page and adds 1 to `revision`, conditional on
+   * `expectedRevision`; its UPDATED_OLD values tell whether the page is new or changed liveness,
+   * and only then is the counter item touched.
+   */
+  async save(input: PageInput, options?: SaveOptions): Promise<Page> {
+    const page = validate(PageSchema, input, 'page')
+    assertRevision(options?.expectedRevision)
+    const { page: saved, delta } = await this.write(page, options?.expectedRevision)
+    await this.applyCounts([delta])
+    return saved
+  }
+
+  async write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }> {
+    const { revision: _ignored, ...fields } = page
+    const stored = toStored(fields)
+    const removed = nullFields(fields)
+    const update = this.ctx.entities.page
+      .update({ pageKey: keyPart(page.pageId), siteKey: keyPart(page.siteId) })
+      .set({
+        ...stored,
+        urlKey: keyPart(page.url),
+        lifeState: page.isTombstone ? 'tombstone' : 'live',
+        crawlOrder: crawlOrderKey(page.lastCrawled),
+      })
+      .add({ revision: 1 })
+    if (removed.length > 0) update.remove(removed)
+    if (expectedRevision !== undefined) {
+      update.where((attr, op) =>
+        expectedRevision === 0 ? op.notExists(attr.revision) : op.eq(attr.revision, expectedRevision),
+      )
+    }
+    let old: { pageId?: string; isTombstone?: boolean; revision?: number }
+    try {
+      old = (await update.go({ response: 'updated_old' })).data ?? {}
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConflictError(
+          `Page ${JSON.stringify(page.pageId)} of site ${JSON.stringify(page.siteId)} is not at revision ${expectedRevision}`,
+          { cause: error },
+        )
+      }
+      throw error
+    }
+    const existed = old.pageId !== undefined
+    return {
+      page: { ...page, revision: (old.revision ?? 0) + 1 },
+      delta: pageCountDelta(page.siteId, existed ? { isTombstone: old.isTombstone ?? false } : null, page),
+    }
+  }
+
+  /** Adds the deltas to each site's counter item: one UpdateItem per site that changed. */
+  async applyCounts(deltas: PageCountDelta[]): Promise<void> {
+    const bySite = new Map<string, { total: number; live: number }>()
+    for (const delta of deltas) {
+      const sum = bySite.get(delta.siteId) ?? { total: 0, live: 0 }
+      sum.total += delta.total
+      sum.live += delta.live
+      bySite.set(delta.siteId, sum)
+    }
+    for (const [siteId, { total, live }] of bySite) {
+      if (total === 0 && live === 0) continue
+      await this.ctx.entities.pageCount.update({ siteKey: keyPart(siteId) }).add({ total, live }).go({ response: 'none' })
+    }
+  }
+
+  async get(siteId: string, pageId: string): Promise<Page | null> {
+    const site = validate(IdSchema, siteId, 'siteId')
+    const id = validate(IdSchema, pageId, 'pageId')
+    const { data } = await this.ctx.entities.page.get({ pageKey: keyPart(id), siteKey: keyPart(site) }).go()
+    return data ? fromStored(PageSchema, data, 'page') : null
+  }
+
+  async byUrl(siteId: string, url: string): Promise<Page | null> {
+    const site = validate(IdSchema, siteId, 'siteId')
+    const exactUrl = validate(UrlSchema, url, 'url')
+    const { data } = await this.ctx.entities.page.query
+      .byUrl({ siteKey: keyPart(site), urlKey: keyPart(exactUrl) })
+      .go({ limit: 1, pages: 1 })
+    const [page] = data
+    return page ? fromStored(PageSchema, page, 'page') : null
+  }
+
+  list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
+    const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+    const page = this.ctx.entities.page
+    const query = options?.includeTombstones
+      ? page.query.bySite({ siteKey })
+      : page.query.bySite({ siteKey, lifeState: 'live' })
+    return queryPage(
+      this.ctx.transport,
+      { input: query.params(), keyAttributes: KEYS.gsi1, read: (raw) => this.read(raw) },
+      options,
+    )
+  }
+
+  needingRecrawl(
+    siteId: string,
+    options?: ListOptions & { maxAgeHours?: number; now?: Date },
+  ): Promise<ListResult<Page>> {
+    const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+    const cutoff = cutoffOf(options)
+    const recrawl = this.ctx.entities.page.query.recrawl({ siteKey })
+    const query = cutoff ? recrawl.lt({ crawlOrder: cutoff.toISOString() }) : recrawl
+    return queryPage(
+      this.ctx.transport,
+      { input: query.params(), keyAttributes: KEYS.gsi3, read: (raw) => this.read(raw) },
+      options,
+    )
+  }
+
+  async count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number> {
+    const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+    const { data } = await this.ctx.entities.pageCount.get({ siteKey }).go()
+    return Math.max(0, (options?.includeTombstones ? data?.total : data?.live) ?? 0)
+  }
+
+  async saveBulk(inputs: PageInput[]): Promise<number> {
+    const pages = validate(z.array(PageSchema), inputs, 'pages')
+    const { deltas, failure } = await bulkSave(pages, (page) => this.write(page), isThrottling)
+    await this.applyCounts(deltas)
+    if (failure) throw failure
+    return deltas.length
+  }
+
+  private read(raw: Record<string, unknown>): Page | undefined {
+    return readOwned(this.ctx.entities.page, raw, (item) => fromStored(PageSchema, item, 'page'))
+  }
+}

@@ -1,0 +1,41 @@
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
+import { keyPart } from '../../keys/key-part.js'
+import { IdSchema } from '../../model/ids.js'
+import { validate } from '../../model/validate.js'
+import { batchWrite } from '../shared/batch.js'
+import { queryAll } from '../shared/listing.js'
+import type { SingleTableContext } from './context.js'
+
+/** Entities whose items count as logical records of a site (chunks and counters do not). */
+const LOGICAL = new Set(['site', 'run', 'webpage', 'version', 'frontier'])
+
+/**
+ * deleteSite without a Scan: the site's runs (gsi2), pages (gsi1), versions, chunks and frontier
+ * items (gsi4, keys only) and its counter are found by Query and removed in batches; the site item
+ * goes last, so an interrupted delete can simply be run again.
+ */
+export async function deleteSite(ctx: SingleTableContext, siteId: string): Promise<{ deleted: boolean; items: number }> {
+  const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+  const { site, run, page, version, versionChunk, frontier, pageCount } = ctx.entities
+  const sources: QueryCommandInput[] = [
+    run.query.bySite({ siteKey }).params(),
+    page.query.bySite({ siteKey }).params(),
+    version.query.members({ siteKey }).params(),
+    versionChunk.query.members({ siteKey }).params(),
+    frontier.query.members({ siteKey }).params(),
+  ]
+  let items = 0
+  for (const input of sources) {
+    for await (const rows of queryAll(ctx.transport, { ...input, ProjectionExpression: 'pk, sk, #entity', ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#entity': '__edb_e__' } })) {
+      await batchWrite(
+        ctx.transport,
+        rows.map((row) => ({ table: ctx.table, key: { pk: row.pk, sk: row.sk }, id: `${row.pk}/${row.sk}` })),
+      )
+      items += rows.filter((row) => LOGICAL.has(String(row.__edb_e__))).length
+    }
+  }
+  await pageCount.delete({ siteKey }).go({ response: 'none' })
+  const { data: removed } = await site.delete({ siteKey }).go({ response: 'all_old' })
+  const deleted = removed !== null && removed !== undefined
+  return { deleted, items: items + (deleted ? 1 : 0) }
+}

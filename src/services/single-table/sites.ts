@@ -1,0 +1,63 @@
+import { keyPart } from '../../keys/key-part.js'
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import { type CrawlRun, CrawlRunSchema, type Site, type SiteInput, SiteSchema } from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import { withoutCredentials } from '../shared/credentials.js'
+import { type ListOptions, type ListResult, pageSize, queryPage } from '../shared/listing.js'
+import { toStored } from '../shared/stored.js'
+import { KEYS, type SingleTableContext } from './context.js'
+
+/** Sites: get (GetItem), list newest first (gsi1), and a site with its newest runs (gsi2 collection). */
+export class SingleTableSites {
+  constructor(private readonly ctx: SingleTableContext) {}
+
+  async save(input: SiteInput): Promise<Site> {
+    const site = validate(SiteSchema, input, 'site')
+    site.config = withoutCredentials(site.config)
+    await this.ctx.entities.site.put({ ...toStored(site), siteKey: keyPart(site.siteId) }).go()
+    return site
+  }
+
+  async get(siteId: string): Promise<Site | null> {
+    const id = validate(IdSchema, siteId, 'siteId')
+    const { data } = await this.ctx.entities.site.get({ siteKey: keyPart(id) }).go()
+    return data ? fromStored(SiteSchema, data, 'site') : null
+  }
+
+  list(options?: ListOptions): Promise<ListResult<Site>> {
+    const site = this.ctx.entities.site
+    return queryPage(
+      this.ctx.transport,
+      {
+        input: site.query.list({}).params({ order: 'desc' }),
+        keyAttributes: KEYS.gsi1,
+        read: (raw) => readOwned(site, raw, (item) => fromStored(SiteSchema, item, 'site')),
+      },
+      options,
+    )
+  }
+
+  async withRuns(siteId: string, options?: { limit?: number }): Promise<{ site: Site | null; runs: CrawlRun[] }> {
+    const id = validate(IdSchema, siteId, 'siteId')
+    const limit = pageSize({ limit: options?.limit ?? 10 })
+    const { data } = await this.ctx.service.collections
+      .siteRuns({ siteKey: keyPart(id) })
+      .go({ order: 'desc', limit: limit + 1, pages: 1 })
+    const site = data.site[0]
+    return {
+      site: site ? fromStored(SiteSchema, site, 'site') : null,
+      runs: data.run.slice(0, limit).map((run) => fromStored(CrawlRunSchema, run, 'run')),
+    }
+  }
+}
+
+/** Formats a raw item with its ElectroDB entity (checking ownership), then reads it as a model. */
+export function readOwned<T>(
+  entity: { parse: (response: { Items: Record<string, unknown>[] }) => { data: unknown[] } },
+  raw: Record<string, unknown>,
+  toModel: (item: unknown) => T,
+): T | undefined {
+  const [item] = entity.parse({ Items: [raw] }).data
+  return item === undefined ? undefined : toModel(item)
+}

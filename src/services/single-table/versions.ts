@@ -1,0 +1,169 @@
+import { z } from 'zod'
+import { ValidationError } from '../../errors.js'
+import { keyPart } from '../../keys/key-part.js'
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import { type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import { type BatchWrite, batchWrite } from '../shared/batch.js'
+import { chunkNo, decodeBody, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
+import { type ListOptions, type ListResult, pageSize, queryAll, queryPage } from '../shared/listing.js'
+import { toStored } from '../shared/stored.js'
+import { KEYS, type SingleTableContext } from './context.js'
+
+type VersionItem = Record<string, unknown> & {
+  bodyEncoding?: string
+  bodyData?: Uint8Array
+  bodyChunks?: number
+  bodyDigest?: string
+}
+
+/**
+ * Versions: by id (GetItem), newest first and current (one Query of the page's partition), bodies
+ * of any size (inline, gzipped, or gzipped and split into chunk items written before the version).
+ */
+export class SingleTableVersions {
+  constructor(private readonly ctx: SingleTableContext) {}
+
+  async save(input: PageVersionInput): Promise<PageVersion> {
+    const version = validate(PageVersionSchema, input, 'version')
+    await this.write(version)
+    return version
+  }
+
+  /** Chunks first, the version item last: a version item never exists without all of its body. */
+  async write(version: PageVersion): Promise<void> {
+    const body = encodeBody(version)
+    if (body.encoding === 'gzip-chunked') {
+      await batchWrite(this.ctx.transport, this.chunkWrites(version, body), { idLabel: 'versionId' })
+    }
+    await this.ctx.entities.version.put(this.item(version, body)).go({ response: 'none' })
+  }
+
+  async saveBulk(inputs: PageVersionInput[]): Promise<number> {
+    const versions = validate(z.array(PageVersionSchema), inputs, 'versions')
+    const small: BatchWrite[] = []
+    for (const version of versions) {
+      const body = encodeBody(version)
+      if (body.encoding === 'gzip-chunked') {
+        await this.write(version)
+        continue
+      }
+      const { Item } = this.ctx.entities.version.put(this.item(version, body)).params<{
+        Item: Record<string, unknown>
+      }>()
+      small.push({ table: this.ctx.table, key: { pk: Item.pk, sk: Item.sk }, item: Item, id: version.versionId })
+    }
+    await batchWrite(this.ctx.transport, small, { idLabel: 'versionId' })
+    return versions.length
+  }
+
+  async get(pageId: string, versionId: string): Promise<PageVersion | null> {
+    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
+    const versionKey = keyPart(validate(IdSchema, versionId, 'versionId'))
+    const { data } = await this.ctx.entities.version.get({ pageKey, versionKey }).go()
+    return data ? ((await this.complete(data as VersionItem)) ?? null) : null
+  }
+
+  async current(pageId: string): Promise<PageVersion | null> {
+    const { items } = await this.list(pageId, { limit: 1 })
+    return items[0] ?? null
+  }
+
+  list(pageId: string, options?: ListOptions): Promise<ListResult<PageVersion>> {
+    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
+    const version = this.ctx.entities.version
+    return queryPage(
+      this.ctx.transport,
+      {
+        input: version.query.byId({ pageKey }).params({ order: 'desc' }),
+        keyAttributes: KEYS.primary,
+        read: (raw) => {
+          const [item] = version.parse({ Items: [raw] }).data
+          return item ? this.complete(item as VersionItem) : undefined
+        },
+      },
+      options,
+    )
+  }
+
+  /** The versions of a page's partition in one collection Query, newest first (page in the same Query). */
+  async readCollection(pageId: string, limit: number) {
+    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
+    const size = pageSize({ limit })
+    const { data } = await this.ctx.service.collections
+      .pageVersions({ pageKey })
+      .go({ order: 'desc', limit: size + 2, pages: 1 })
+    const versions: PageVersion[] = []
+    for (const item of data.version) {
+      const version = await this.complete(item as VersionItem)
+      if (version) versions.push(version)
+    }
+    return { pages: data.page, versions: versions.slice(0, size) }
+  }
+
+  /** The model of a stored version with its body; `undefined` when the body is incomplete. */
+  async complete(item: VersionItem): Promise<PageVersion | undefined> {
+    const { bodyEncoding, bodyData, bodyChunks, bodyDigest, ...fields } = item
+    if (bodyEncoding === 'gzip' && bodyData) {
+      const payload = decodeBody(bodyData, bodyDigest)
+      return payload && fromStored(PageVersionSchema, { ...fields, ...payload }, 'version')
+    }
+    if (bodyEncoding === 'gzip-chunked') {
+      const chunks = await this.readChunks(fields, bodyDigest ?? '')
+      if (chunks.length !== bodyChunks) return undefined
+      const payload = decodeBody(chunks, bodyDigest)
+      return payload && fromStored(PageVersionSchema, { ...fields, ...payload }, 'version')
+    }
+    return fromStored(PageVersionSchema, fields, 'version')
+  }
+
+  private async readChunks(fields: Record<string, unknown>, digest: string): Promise<Uint8Array[]> {
+    const pageKey = keyPart(String(fields.pageId))
+    const versionKey = keyPart(String(fields.versionId))
+    const chunk = this.ctx.entities.versionChunk
+    const input = chunk.query.byId({ pageKey, versionKey }).begins({ chunkNo: `${digest}.` }).params()
+    const parts: Uint8Array[] = []
+    for await (const items of queryAll(this.ctx.transport, input)) {
+      for (const { data } of chunk.parse({ Items: items }).data) parts.push(data as Uint8Array)
+    }
+    return parts
+  }
+
+  private item(version: PageVersion, body: StoredBody) {
+    const stored: Record<string, unknown> = toStored(version)
+    if (body.encoding !== 'inline') for (const field of PAYLOAD_FIELDS) delete stored[field]
+    return {
+      ...(stored as ReturnType<typeof toStored<PageVersion>>),
+      pageKey: keyPart(version.pageId),
+      versionKey: keyPart(version.versionId),
+      siteKey: keyPart(version.siteId),
+      bodyEncoding: body.encoding,
+      ...(body.encoding === 'gzip' ? { bodyData: body.data, bodyDigest: body.digest } : {}),
+      ...(body.encoding === 'gzip-chunked' ? { bodyChunks: body.chunks.length, bodyDigest: body.digest } : {}),
+    }
+  }
+
+  private chunkWrites(version: PageVersion, body: Extract<StoredBody, { encoding: 'gzip-chunked' }>): BatchWrite[] {
+    return body.chunks.map((data, index) => {
+      const { Item } = this.ctx.entities.versionChunk
+        .put({
+          pageKey: keyPart(version.pageId),
+          versionKey: keyPart(version.versionId),
+          siteKey: keyPart(version.siteId),
+          chunkNo: `${body.digest}.${chunkNo(index)}`,
+          data,
+        })
+        .params<{ Item: Record<string, unknown> }>()
+      return { table: this.ctx.table, key: { pk: Item.pk, sk: Item.sk }, item: Item, id: version.versionId }
+    })
+  }
+}
+
+/** commitVersion's consistency check: the version must belong to the page it is committed to. */
+export function assertSamePage(page: { pageId: string; siteId: string }, version: { pageId: string; siteId: string }) {
+  const issues = []
+  if (page.pageId !== version.pageId) issues.push({ path: 'version.pageId', message: 'must equal page.pageId' })
+  if (page.siteId !== version.siteId) issues.push({ path: 'version.siteId', message: 'must equal page.siteId' })
+  if (issues.length > 0) throw new ValidationError(issues)
+}
