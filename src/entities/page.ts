@@ -9,7 +9,7 @@ export const LIFE_STATES = ['live', 'tombstone'] as const
  * so a page and its newest versions come back in one Query. The entity is named `webpage` so that
  * in that collection it sorts after `version`: a descending Query returns the page, then its
  * versions newest first.
- * - gsi1 `bySite`: pk = site, sk = lifeState + page (list live pages, or all with tombstones).
+ * - gsi1 `bySite`: pk = site (`siteScope`), sk = lifeState + page (list live pages, or all with tombstones).
  * - gsi2 `byUrl`: pk = site + URL (page by exact, case-preserving URL; long URLs hashed).
  * - gsi3 `recrawl`, sparse (live pages only): pk = site, sk = crawlOrder + page
  *   (never crawled first, then oldest lastCrawled).
@@ -21,6 +21,9 @@ export function pageEntity(options: EntityOptions) {
       attributes: {
         pageKey: hiddenKey,
         siteKey: hiddenKey,
+        // The site again, outside the primary key: an update rebuilds a GSI key only from attributes
+        // it sets, and primary-key attributes cannot be set, so gsi1's partition uses this copy.
+        siteScope: hiddenKey,
         urlKey: hiddenKey,
         lifeState: { type: LIFE_STATES, required: true, hidden: true },
         crawlOrder: hiddenKey,
@@ -53,7 +56,7 @@ export function pageEntity(options: EntityOptions) {
         },
         bySite: {
           index: 'gsi1',
-          pk: { field: 'gsi1pk', composite: ['siteKey'], casing: CASE_KEPT },
+          pk: { field: 'gsi1pk', composite: ['siteScope'], casing: CASE_KEPT },
           sk: { field: 'gsi1sk', composite: ['lifeState', 'pageKey'], casing: CASE_KEPT },
         },
         byUrl: {

@@ -43,6 +43,7 @@ export class SingleTablePages {
       .update({ pageKey: keyPart(page.pageId), siteKey: keyPart(page.siteId) })
       .set({
         ...stored,
+        siteScope: keyPart(page.siteId),
         urlKey: keyPart(page.url),
         lifeState: page.isTombstone ? 'tombstone' : 'live',
         crawlOrder: crawlOrderKey(page.lastCrawled),
@@ -106,11 +107,11 @@ export class SingleTablePages {
   }
 
   list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
-    const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+    const siteScope = keyPart(validate(IdSchema, siteId, 'siteId'))
     const page = this.ctx.entities.page
     const query = options?.includeTombstones
-      ? page.query.bySite({ siteKey })
-      : page.query.bySite({ siteKey, lifeState: 'live' })
+      ? page.query.bySite({ siteScope })
+      : page.query.bySite({ siteScope, lifeState: 'live' })
     return queryPage(
       this.ctx.transport,
       { input: query.params(), keyAttributes: KEYS.gsi1, read: (raw) => this.read(raw) },

@@ -19,7 +19,7 @@ export async function deleteSite(ctx: SingleTableContext, siteId: string): Promi
   const { site, run, page, version, versionChunk, frontier, pageCount } = ctx.entities
   const sources: QueryCommandInput[] = [
     run.query.bySite({ siteKey }).params(),
-    page.query.bySite({ siteKey }).params(),
+    page.query.bySite({ siteScope: siteKey }).params(),
     version.query.members({ siteKey }).params(),
     versionChunk.query.members({ siteKey }).params(),
     frontier.query.members({ siteKey }).params(),
