@@ -6,9 +6,6 @@ import { batchWrite } from '../shared/batch.js'
 import { queryAll } from '../shared/listing.js'
 import type { SingleTableContext } from './context.js'
 
-/** Entities whose items count as logical records of a site (chunks and counters do not). */
-const LOGICAL = new Set(['site', 'run', 'webpage', 'version', 'frontier'])
-
 /**
  * deleteSite without a Scan: the site's runs (gsi2), pages (gsi1), versions, chunks and frontier
  * items (gsi4, keys only) and its counter are found by Query and removed in batches; the site item
@@ -17,21 +14,22 @@ const LOGICAL = new Set(['site', 'run', 'webpage', 'version', 'frontier'])
 export async function deleteSite(ctx: SingleTableContext, siteId: string): Promise<{ deleted: boolean; items: number }> {
   const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
   const { site, run, page, version, versionChunk, frontier, pageCount } = ctx.entities
-  const sources: QueryCommandInput[] = [
-    run.query.bySite({ siteKey }).params(),
-    page.query.bySite({ siteScope: siteKey }).params(),
-    version.query.members({ siteKey }).params(),
-    versionChunk.query.members({ siteKey }).params(),
-    frontier.query.members({ siteKey }).params(),
+  // Chunks are parts of versions, not logical records of their own.
+  const sources: { input: QueryCommandInput; logical: boolean }[] = [
+    { input: run.query.bySite({ siteKey }).params(), logical: true },
+    { input: page.query.bySite({ siteScope: siteKey }).params(), logical: true },
+    { input: version.query.members({ siteKey }).params(), logical: true },
+    { input: versionChunk.query.members({ siteKey }).params(), logical: false },
+    { input: frontier.query.members({ siteKey }).params(), logical: true },
   ]
   let items = 0
-  for (const input of sources) {
-    for await (const rows of queryAll(ctx.transport, { ...input, ProjectionExpression: 'pk, sk, #entity', ExpressionAttributeNames: { ...input.ExpressionAttributeNames, '#entity': '__edb_e__' } })) {
+  for (const { input, logical } of sources) {
+    for await (const rows of queryAll(ctx.transport, { ...input, ProjectionExpression: 'pk, sk' })) {
       await batchWrite(
         ctx.transport,
         rows.map((row) => ({ table: ctx.table, key: { pk: row.pk, sk: row.sk }, id: `${row.pk}/${row.sk}` })),
       )
-      items += rows.filter((row) => LOGICAL.has(String(row.__edb_e__))).length
+      if (logical) items += rows.length
     }
   }
   await pageCount.delete({ siteKey }).go({ response: 'none' })
