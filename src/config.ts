@@ -10,9 +10,7 @@ export interface DynamoDBClientLike {
 
 const clientSchema = z.custom<DynamoDBClientLike>(
   (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { send?: unknown }).send === 'function',
+    typeof value === 'object' && value !== null && typeof (value as { send?: unknown }).send === 'function',
   { error: 'must be an object with a send() method (a DynamoDBClient)' },
 )
 
@@ -68,12 +66,20 @@ export const DynamoDBConfigSchema = z
     if (config.billingMode === 'PROVISIONED') {
       for (const key of ['readCapacityUnits', 'writeCapacityUnits'] as const) {
         if (config[key] === undefined) {
-          ctx.addIssue({ code: 'custom', path: [key], message: 'is required when billingMode is PROVISIONED' })
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'is required when billingMode is PROVISIONED',
+          })
         }
       }
     }
     if (config.layout === 'multi-table' && config.tableName !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tableName'], message: 'applies to the single-table layout only' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tableName'],
+        message: 'applies to the single-table layout only',
+      })
     }
   })
 

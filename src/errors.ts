@@ -1,5 +1,11 @@
 /** One error family for everything the library throws; callers branch on `code` or `instanceof`. */
-export type StorageErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'CONFLICT' | 'CAPACITY' | 'UNSUPPORTED' | 'STORAGE'
+export type StorageErrorCode =
+  | 'VALIDATION'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'CAPACITY'
+  | 'UNSUPPORTED'
+  | 'STORAGE'
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode

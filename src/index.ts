@@ -1,21 +1,5 @@
 // ragcrawl-dynamodb: the DynamoDB storage layer of ragcrawl.
 
-// Backend
-export { createStorageBackend } from './storage.js'
-export type {
-  ClaimOptions,
-  EngineCapabilities,
-  HealthReport,
-  ListOptions,
-  ListResult,
-  SaveOptions,
-  StorageBackend,
-  TableHealth,
-} from './services/storage-backend.js'
-export type { OperationMetrics, RequestMetrics } from './engine/metrics.js'
-
-// Configuration
-export { DynamoDBConfigSchema, StorageConfigSchema } from './config.js'
 export type {
   DynamoDBClientLike,
   DynamoDBConfig,
@@ -23,18 +7,20 @@ export type {
   StorageConfig,
   StorageConfigInput,
 } from './config.js'
-
-// Model
+// Configuration
+export { DynamoDBConfigSchema, StorageConfigSchema } from './config.js'
+export type { OperationMetrics, RequestMetrics } from './engine/metrics.js'
+export type { StorageErrorCode, ValidationIssue } from './errors.js'
+// Errors
 export {
-  CrawlRunSchema,
-  CrawlStatsSchema,
-  FrontierItemSchema,
-  FrontierStatusSchema,
-  PageSchema,
-  PageVersionSchema,
-  RunStatusSchema,
-  SiteSchema,
-} from './model/schemas.js'
+  CapacityError,
+  ConflictError,
+  NotFoundError,
+  StorageError,
+  UnsupportedError,
+  ValidationError,
+} from './errors.js'
+export { frontierItemIdFor, newRunId, newVersionId, pageIdFor, urlHashFor } from './model/ids.js'
 export type {
   CrawlRun,
   CrawlRunInput,
@@ -51,15 +37,26 @@ export type {
   Site,
   SiteInput,
 } from './model/schemas.js'
-export { frontierItemIdFor, newRunId, newVersionId, pageIdFor, urlHashFor } from './model/ids.js'
-
-// Errors
+// Model
 export {
-  CapacityError,
-  ConflictError,
-  NotFoundError,
-  StorageError,
-  UnsupportedError,
-  ValidationError,
-} from './errors.js'
-export type { StorageErrorCode, ValidationIssue } from './errors.js'
+  CrawlRunSchema,
+  CrawlStatsSchema,
+  FrontierItemSchema,
+  FrontierStatusSchema,
+  PageSchema,
+  PageVersionSchema,
+  RunStatusSchema,
+  SiteSchema,
+} from './model/schemas.js'
+export type {
+  ClaimOptions,
+  EngineCapabilities,
+  HealthReport,
+  ListOptions,
+  ListResult,
+  SaveOptions,
+  StorageBackend,
+  TableHealth,
+} from './services/storage-backend.js'
+// Backend
+export { createStorageBackend } from './storage.js'

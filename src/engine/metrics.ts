@@ -33,7 +33,11 @@ export class MetricsRecorder {
         write += c.CapacityUnits ?? 0
       }
     }
-    const op = this.totals.byOperation[operation] ?? { requests: 0, readCapacityUnits: 0, writeCapacityUnits: 0 }
+    const op = this.totals.byOperation[operation] ?? {
+      requests: 0,
+      readCapacityUnits: 0,
+      writeCapacityUnits: 0,
+    }
     op.requests += 1
     op.readCapacityUnits += read
     op.writeCapacityUnits += write

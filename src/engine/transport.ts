@@ -90,7 +90,10 @@ export class Transport implements DynamoDBClientLike {
     }
     const consumed = (output as { ConsumedCapacity?: ConsumedCapacityLike | ConsumedCapacityLike[] })
       ?.ConsumedCapacity
-    this.metrics.record(operation, consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed])
+    this.metrics.record(
+      operation,
+      consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed],
+    )
     return output
   }
 
@@ -114,7 +117,8 @@ export class Transport implements DynamoDBClientLike {
       endpoint,
       maxAttempts: this.config.maxAttempts,
       // Local engines accept any key; one fixed key keeps DynamoDB Local on one database.
-      credentials: endpoint && isLoopback(endpoint) ? { accessKeyId: 'ragcrawl', secretAccessKey: 'local' } : undefined,
+      credentials:
+        endpoint && isLoopback(endpoint) ? { accessKeyId: 'ragcrawl', secretAccessKey: 'local' } : undefined,
       requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 60_000 }),
     })
   }

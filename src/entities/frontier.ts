@@ -1,6 +1,15 @@
 import { Entity } from 'electrodb'
 import { FrontierStatusSchema } from '../model/schemas.js'
-import { CASE_KEPT, type EntityOptions, hiddenKey, num, requiredText, SERVICE, TTL_ATTRIBUTE, text } from './common.js'
+import {
+  CASE_KEPT,
+  type EntityOptions,
+  hiddenKey,
+  num,
+  requiredText,
+  SERVICE,
+  TTL_ATTRIBUTE,
+  text,
+} from './common.js'
 
 /**
  * Frontier items. Item: pk = run + shard, sk = item (shard = hash(item) mod frontierShards, so a

@@ -52,9 +52,9 @@ export const CrawlStatsSchema = z.object({
   errorsByType: intCounts(),
   errorsByDomain: intCounts(),
   /** HTTP status code (as a string key) to count. */
-  statusCodes: z.record(z.string().regex(/^\d+$/, { error: 'must be an HTTP status code' }), z.number().int()).default(
-    () => ({}),
-  ),
+  statusCodes: z
+    .record(z.string().regex(/^\d+$/, { error: 'must be an HTTP status code' }), z.number().int())
+    .default(() => ({})),
   /** Distinct domains; a Set or an array with repeats is accepted and stored as a distinct list. */
   domainsCrawled: z
     .union([z.array(z.string()), z.set(z.string())])

@@ -1,3 +1,4 @@
+import type { RequestMetrics } from '../engine/metrics.js'
 import type {
   CrawlRun,
   CrawlRunInput,
@@ -11,7 +12,6 @@ import type {
   Site,
   SiteInput,
 } from '../model/schemas.js'
-import type { RequestMetrics } from '../engine/metrics.js'
 import type { ListOptions, ListResult } from './shared/listing.js'
 
 export type { ListOptions, ListResult }
@@ -61,7 +61,10 @@ export interface StorageBackend {
   listSites(options?: ListOptions): Promise<ListResult<Site>>
   deleteSite(siteId: string): Promise<{ deleted: boolean; items: number }>
   /** The site and its newest runs, in one request. */
-  getSiteWithRuns(siteId: string, options?: { limit?: number }): Promise<{ site: Site | null; runs: CrawlRun[] }>
+  getSiteWithRuns(
+    siteId: string,
+    options?: { limit?: number },
+  ): Promise<{ site: Site | null; runs: CrawlRun[] }>
 
   // Runs
   saveRun(run: CrawlRunInput): Promise<CrawlRun>
@@ -73,7 +76,10 @@ export interface StorageBackend {
   savePage(page: PageInput, options?: SaveOptions): Promise<Page>
   getPage(siteId: string, pageId: string): Promise<Page | null>
   getPageByUrl(siteId: string, url: string): Promise<Page | null>
-  listPages(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>>
+  listPages(
+    siteId: string,
+    options?: ListOptions & { includeTombstones?: boolean },
+  ): Promise<ListResult<Page>>
   getPagesNeedingRecrawl(
     siteId: string,
     options?: ListOptions & { maxAgeHours?: number; now?: Date },

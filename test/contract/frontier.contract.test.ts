@@ -10,7 +10,10 @@ describe.each(MATRIX)('frontier — $layout on $engine', ({ layout, engine }) =>
     it('enqueues with dedupe within a call and across calls', async () => {
       const runId = newRunId()
       const items = ['a', 'b', 'c'].map((p) => frontierItem(runId, 's', `https://example.com/${p}`))
-      expect(await ctx.backend.enqueueFrontierItems([...items, items[0]!])).toEqual({ added: 3, duplicates: 1 })
+      expect(await ctx.backend.enqueueFrontierItems([...items, items[0]!])).toEqual({
+        added: 3,
+        duplicates: 1,
+      })
       expect(await ctx.backend.enqueueFrontierItems(items)).toEqual({ added: 0, duplicates: 3 })
     })
 
@@ -24,17 +27,23 @@ describe.each(MATRIX)('frontier — $layout on $engine', ({ layout, engine }) =>
         frontierItem(runId, 's', 'https://e/mid', { priority: 1, discoveredAt: t(3) }),
         frontierItem(runId, 's', 'https://e/done', { priority: 9, status: 'completed' }),
       ])
-      const pending = await collectAll((cursor) => ctx.backend.getFrontierItems(runId, { status: 'pending', limit: 2, cursor }))
+      const pending = await collectAll((cursor) =>
+        ctx.backend.getFrontierItems(runId, { status: 'pending', limit: 2, cursor }),
+      )
       expect(pending.items.map((i) => i.url.slice(10))).toEqual(['high-early', 'high-late', 'mid', 'low'])
       const all = await collectAll((cursor) => ctx.backend.getFrontierItems(runId, { limit: 2, cursor }))
       expect(all.items.map((i) => i.url.slice(10))).toEqual(['done', 'high-early', 'high-late', 'mid', 'low'])
       expect(all.emptyPagesWithCursor).toBe(0)
-      await expect(ctx.backend.getFrontierItems(runId, { status: 'bogus' as never })).rejects.toBeInstanceOf(ValidationError)
+      await expect(ctx.backend.getFrontierItems(runId, { status: 'bogus' as never })).rejects.toBeInstanceOf(
+        ValidationError,
+      )
     })
 
     it('claims highest priority first and hands no item to two of 8 concurrent claimers', async () => {
       const runId = newRunId()
-      const items = Array.from({ length: 200 }, (_, i) => frontierItem(runId, 's', `https://e/${i}`, { priority: i % 7 }))
+      const items = Array.from({ length: 200 }, (_, i) =>
+        frontierItem(runId, 's', `https://e/${i}`, { priority: i % 7 }),
+      )
       await ctx.backend.enqueueFrontierItems(items)
       const first = await ctx.backend.claimFrontierItems(runId, { workerId: 'solo', limit: 3 })
       expect(first.map((i) => i.priority)).toEqual([6, 6, 6])
@@ -43,7 +52,11 @@ describe.each(MATRIX)('frontier — $layout on $engine', ({ layout, engine }) =>
       await Promise.all(
         Array.from({ length: 8 }, async (_, w) => {
           for (;;) {
-            const got = await ctx.backend.claimFrontierItems(runId, { workerId: `w${w}`, limit: 7, leaseSeconds: 600 })
+            const got = await ctx.backend.claimFrontierItems(runId, {
+              workerId: `w${w}`,
+              limit: 7,
+              leaseSeconds: 600,
+            })
             if (got.length === 0) return
             for (const item of got) {
               expect(claims.has(item.itemId)).toBe(false)
@@ -53,7 +66,9 @@ describe.each(MATRIX)('frontier — $layout on $engine', ({ layout, engine }) =>
         }),
       )
       expect(claims.size).toBe(197)
-      const inProgress = await collectAll((cursor) => ctx.backend.getFrontierItems(runId, { status: 'in_progress', cursor }))
+      const inProgress = await collectAll((cursor) =>
+        ctx.backend.getFrontierItems(runId, { status: 'in_progress', cursor }),
+      )
       expect(inProgress.items).toHaveLength(200)
     })
 
@@ -70,25 +85,31 @@ describe.each(MATRIX)('frontier — $layout on $engine', ({ layout, engine }) =>
       await expect(
         ctx.backend.updateFrontierStatus(runId, item!.itemId, 'completed', { workerId: 'w1' }),
       ).rejects.toBeInstanceOf(ConflictError)
-      const done = await ctx.backend.updateFrontierStatus(runId, item!.itemId, 'completed', { workerId: 'w2' })
+      const done = await ctx.backend.updateFrontierStatus(runId, item!.itemId, 'completed', {
+        workerId: 'w2',
+      })
       expect(done.status).toBe('completed')
       expect(done.completedAt).toBeInstanceOf(Date)
-      await expect(ctx.backend.updateFrontierStatus(runId, 'missing', 'completed')).rejects.toBeInstanceOf(NotFoundError)
+      await expect(ctx.backend.updateFrontierStatus(runId, 'missing', 'completed')).rejects.toBeInstanceOf(
+        NotFoundError,
+      )
       const failed = await ctx.backend.updateFrontierStatus(runId, item!.itemId, 'failed', { error: 'boom' })
       expect(failed).toMatchObject({ status: 'failed', lastError: 'boom', retryCount: 1 })
     })
 
     it('saves an item, updates status and clears the run', async () => {
       const runId = newRunId()
-      const saved = await ctx.backend.saveFrontierItem(frontierItem(runId, 's', 'https://e/x', { priority: 2 }))
+      const saved = await ctx.backend.saveFrontierItem(
+        frontierItem(runId, 's', 'https://e/x', { priority: 2 }),
+      )
       expect(saved.status).toBe('pending')
       await ctx.backend.enqueueFrontierItems([frontierItem(runId, 's', 'https://e/y')])
       expect(await ctx.backend.clearFrontier(runId)).toBe(2)
       expect((await ctx.backend.getFrontierItems(runId)).items).toHaveLength(0)
       expect(await ctx.backend.clearFrontier(uid('run'))).toBe(0)
-      await expect(ctx.backend.claimFrontierItems(runId, { workerId: 'w', leaseSeconds: 0 })).rejects.toBeInstanceOf(
-        ValidationError,
-      )
+      await expect(
+        ctx.backend.claimFrontierItems(runId, { workerId: 'w', leaseSeconds: 0 }),
+      ).rejects.toBeInstanceOf(ValidationError)
     })
   })
 })

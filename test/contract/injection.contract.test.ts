@@ -3,7 +3,23 @@ import { engineAvailable, MATRIX, useBackend } from '../support/engines.js'
 import { collectAll, frontierItem, page, run, site, version } from '../support/fixtures.js'
 
 /** Ids that could forge key delimiters or expressions, plus case twins; every one must stay distinct. */
-const NASTY = ['a#b', 'a', 'A', 'a:b', 'a)b', 'a OR 1=1', "a' OR '1'='1", 'a|b$c', '%23', 'a b', '#', ':', ')', ' OR ', 'a%b']
+const NASTY = [
+  'a#b',
+  'a',
+  'A',
+  'a:b',
+  'a)b',
+  'a OR 1=1',
+  "a' OR '1'='1",
+  'a|b$c',
+  '%23',
+  'a b',
+  '#',
+  ':',
+  ')',
+  ' OR ',
+  'a%b',
+]
 
 describe.each(MATRIX)('injection — $layout on $engine', ({ layout, engine }) => {
   describe.skipIf(!engineAvailable(engine))('', () => {
@@ -16,8 +32,12 @@ describe.each(MATRIX)('injection — $layout on $engine', ({ layout, engine }) =
         await ctx.backend.saveSite(site({ siteId: id, name: raw }))
         await ctx.backend.saveRun(run(id, { runId: id, errorMessage: raw }))
         await ctx.backend.savePage(page(id, `https://e/${raw}`, { pageId: id, lastError: raw }))
-        await ctx.backend.saveVersion(version({ pageId: id, siteId: id, url: `https://e/${raw}` }, { versionId: id, markdown: raw }))
-        await ctx.backend.enqueueFrontierItems([frontierItem(id, id, `https://e/${raw}`, { itemId: id, lastError: raw })])
+        await ctx.backend.saveVersion(
+          version({ pageId: id, siteId: id, url: `https://e/${raw}` }, { versionId: id, markdown: raw }),
+        )
+        await ctx.backend.enqueueFrontierItems([
+          frontierItem(id, id, `https://e/${raw}`, { itemId: id, lastError: raw }),
+        ])
       }
       for (const raw of NASTY) {
         const id = prefix + raw
@@ -34,12 +54,16 @@ describe.each(MATRIX)('injection — $layout on $engine', ({ layout, engine }) =
         expect(frontier.items.map((f) => f.lastError)).toEqual([raw])
         const claimed = await ctx.backend.claimFrontierItems(id, { workerId: id })
         expect(claimed.map((f) => f.itemId)).toEqual([id])
-        expect((await ctx.backend.updateFrontierStatus(id, id, 'completed', { workerId: id })).status).toBe('completed')
+        expect((await ctx.backend.updateFrontierStatus(id, id, 'completed', { workerId: id })).status).toBe(
+          'completed',
+        )
       }
       const first = prefix + NASTY[0]
       expect((await ctx.backend.deleteSite(first)).items).toBe(5)
       expect(await ctx.backend.getSite(prefix + NASTY[1])).not.toBeNull()
-      expect((await ctx.backend.getPage(prefix + NASTY[1], prefix + NASTY[1]))?.pageId).toBe(prefix + NASTY[1])
+      expect((await ctx.backend.getPage(prefix + NASTY[1], prefix + NASTY[1]))?.pageId).toBe(
+        prefix + NASTY[1],
+      )
     })
   })
 })

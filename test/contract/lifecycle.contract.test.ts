@@ -20,12 +20,16 @@ describe.each(MATRIX)('lifecycle and deleteSite — $layout on $engine', ({ layo
       expect(report.ok).toBe(true)
       expect(report.tables.every((t) => t.exists)).toBe(true)
       expect(report.capabilities).toEqual(
-        engine === 'dynalite' ? { transactions: false, timeToLive: false } : { transactions: true, timeToLive: true },
+        engine === 'dynalite'
+          ? { transactions: false, timeToLive: false }
+          : { transactions: true, timeToLive: true },
       )
     })
 
     it('health check is false when the tables are missing', async () => {
-      const other = createStorageBackend({ backend: { ...ctx.config.backend, tablePrefix: 'never_created_' } })
+      const other = createStorageBackend({
+        backend: { ...ctx.config.backend, tablePrefix: 'never_created_' },
+      })
       expect(await other.healthCheck()).toBe(false)
       const report = await other.healthReport()
       expect(report.tables.some((t) => !t.exists)).toBe(true)
@@ -38,13 +42,17 @@ describe.each(MATRIX)('lifecycle and deleteSite — $layout on $engine', ({ layo
       const runs = [await ctx.backend.saveRun(run(s.siteId)), await ctx.backend.saveRun(run(s.siteId))]
       const pages = []
       for (const target of [s.siteId, keep.siteId]) {
-        for (let i = 0; i < 3; i++) pages.push(await ctx.backend.savePage(page(target, `https://example.com/${i}`)))
+        for (let i = 0; i < 3; i++)
+          pages.push(await ctx.backend.savePage(page(target, `https://example.com/${i}`)))
       }
       const ours = pages.filter((p) => p.siteId === s.siteId)
       await ctx.backend.saveVersion(version(ours[0]!))
       await ctx.backend.saveVersion(version(ours[0]!, { markdown: 'x'.repeat(3_000_000) }))
       await ctx.backend.saveVersion(version(pages.find((p) => p.siteId === keep.siteId)!))
-      await ctx.backend.enqueueFrontierItems([frontierItem(runs[0]!.runId, s.siteId, 'https://e/1'), frontierItem(runs[1]!.runId, s.siteId, 'https://e/2')])
+      await ctx.backend.enqueueFrontierItems([
+        frontierItem(runs[0]!.runId, s.siteId, 'https://e/1'),
+        frontierItem(runs[1]!.runId, s.siteId, 'https://e/2'),
+      ])
       const result = await ctx.backend.deleteSite(s.siteId)
       expect(result).toEqual({ deleted: true, items: 1 + 2 + 3 + 2 + 2 })
       expect(await ctx.backend.getSite(s.siteId)).toBeNull()

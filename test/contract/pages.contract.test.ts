@@ -9,7 +9,9 @@ describe.each(MATRIX)('pages — $layout on $engine', ({ layout, engine }) => {
 
     it('saves and reads a page by id and by exact, case-sensitive URL', async () => {
       const s = await ctx.backend.saveSite(site())
-      const lower = await ctx.backend.savePage(page(s.siteId, 'https://example.com/a', { etag: 'e1', statusCode: 200 }))
+      const lower = await ctx.backend.savePage(
+        page(s.siteId, 'https://example.com/a', { etag: 'e1', statusCode: 200 }),
+      )
       const upper = await ctx.backend.savePage(page(s.siteId, 'https://example.com/A'))
       expect(lower.revision).toBe(1)
       expect(await ctx.backend.getPage(s.siteId, lower.pageId)).toEqual(lower)
@@ -33,8 +35,12 @@ describe.each(MATRIX)('pages — $layout on $engine', ({ layout, engine }) => {
       expect(p1.revision).toBe(1)
       const p2 = await ctx.backend.savePage({ ...p1, depth: 2 }, { expectedRevision: 1 })
       expect(p2.revision).toBe(2)
-      await expect(ctx.backend.savePage({ ...p1, depth: 9 }, { expectedRevision: 1 })).rejects.toBeInstanceOf(ConflictError)
-      await expect(ctx.backend.savePage({ ...p1, depth: 9 }, { expectedRevision: 0 })).rejects.toBeInstanceOf(ConflictError)
+      await expect(ctx.backend.savePage({ ...p1, depth: 9 }, { expectedRevision: 1 })).rejects.toBeInstanceOf(
+        ConflictError,
+      )
+      await expect(ctx.backend.savePage({ ...p1, depth: 9 }, { expectedRevision: 0 })).rejects.toBeInstanceOf(
+        ConflictError,
+      )
       const stored = await ctx.backend.getPage(s.siteId, p1.pageId)
       expect(stored?.depth).toBe(2)
       expect(stored?.revision).toBe(2)
@@ -46,7 +52,9 @@ describe.each(MATRIX)('pages — $layout on $engine', ({ layout, engine }) => {
       const s = await ctx.backend.saveSite(site())
       const base = await ctx.backend.savePage(page(s.siteId, 'https://example.com/race'))
       const attempts = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, i) => ctx.backend.savePage({ ...base, errorCount: i + 1 }, { expectedRevision: 1 })),
+        Array.from({ length: 8 }, (_, i) =>
+          ctx.backend.savePage({ ...base, errorCount: i + 1 }, { expectedRevision: 1 }),
+        ),
       )
       const won = attempts.filter((a) => a.status === 'fulfilled')
       const lost = attempts.filter((a) => a.status === 'rejected')
@@ -54,7 +62,9 @@ describe.each(MATRIX)('pages — $layout on $engine', ({ layout, engine }) => {
       expect(lost.every((a) => (a as PromiseRejectedResult).reason instanceof ConflictError)).toBe(true)
       const stored = await ctx.backend.getPage(s.siteId, base.pageId)
       expect(stored?.revision).toBe(2)
-      expect(stored?.errorCount).toBe((won[0] as PromiseFulfilledResult<{ errorCount: number }>).value.errorCount)
+      expect(stored?.errorCount).toBe(
+        (won[0] as PromiseFulfilledResult<{ errorCount: number }>).value.errorCount,
+      )
     })
 
     it('lists live pages or all pages with tombstones, paginated exactly', async () => {
@@ -67,7 +77,9 @@ describe.each(MATRIX)('pages — $layout on $engine', ({ layout, engine }) => {
       expect(live.items.every((p) => !p.isTombstone)).toBe(true)
       expect(live.emptyPagesWithCursor).toBe(0)
       expect(live.pages).toBe(3)
-      const all = await collectAll((cursor) => ctx.backend.listPages(s.siteId, { limit: 5, cursor, includeTombstones: true }))
+      const all = await collectAll((cursor) =>
+        ctx.backend.listPages(s.siteId, { limit: 5, cursor, includeTombstones: true }),
+      )
       expect(all.items).toHaveLength(12)
       expect(new Set(all.items.map((p) => p.pageId)).size).toBe(12)
       const first = await ctx.backend.listPages(s.siteId, { limit: 9 })
@@ -98,8 +110,12 @@ describe.each(MATRIX)('pages — $layout on $engine', ({ layout, engine }) => {
       await ctx.backend.savePage(page(s.siteId, 'https://example.com/new', { lastCrawled: at(10) }))
       await ctx.backend.savePage(page(s.siteId, 'https://example.com/never'))
       await ctx.backend.savePage(page(s.siteId, 'https://example.com/mid', { lastCrawled: at(5) }))
-      await ctx.backend.savePage(page(s.siteId, 'https://example.com/dead', { lastCrawled: at(0), isTombstone: true }))
-      const all = await collectAll((cursor) => ctx.backend.getPagesNeedingRecrawl(s.siteId, { limit: 2, cursor }))
+      await ctx.backend.savePage(
+        page(s.siteId, 'https://example.com/dead', { lastCrawled: at(0), isTombstone: true }),
+      )
+      const all = await collectAll((cursor) =>
+        ctx.backend.getPagesNeedingRecrawl(s.siteId, { limit: 2, cursor }),
+      )
       expect(all.items.map((p) => p.url.split('/').pop())).toEqual(['never', 'old', 'mid', 'new'])
       const due = await ctx.backend.getPagesNeedingRecrawl(s.siteId, { maxAgeHours: 4, now: at(10) })
       expect(due.items.map((p) => p.url.split('/').pop())).toEqual(['never', 'old', 'mid'])

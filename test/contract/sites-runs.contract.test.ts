@@ -39,7 +39,9 @@ describe.each(MATRIX)('sites and runs — $layout on $engine', ({ layout, engine
       )
       const stored = await ctx.backend.getSite(s.siteId)
       expect(stored?.config).toEqual({ storage: { backend: { region: 'eu' } }, list: [{ keep: 1 }] })
-      const r = await ctx.backend.saveRun(run(s.siteId, { configSnapshot: { aws_access_key_id: 'a', awsSecretAccessKey: 'b', ok: true } }))
+      const r = await ctx.backend.saveRun(
+        run(s.siteId, { configSnapshot: { aws_access_key_id: 'a', awsSecretAccessKey: 'b', ok: true } }),
+      )
       expect((await ctx.backend.getRun(r.runId))?.configSnapshot).toEqual({ ok: true })
     })
 
@@ -72,14 +74,23 @@ describe.each(MATRIX)('sites and runs — $layout on $engine', ({ layout, engine
       expect(await ctx.backend.getLatestRun(uid('nosite'))).toBeNull()
       const withRuns = await ctx.backend.getSiteWithRuns(s.siteId, { limit: 3 })
       expect(withRuns.site?.siteId).toBe(s.siteId)
-      expect(withRuns.runs.map((x) => x.runId)).toEqual(runs.slice(2).map((x) => x.runId).reverse())
+      expect(withRuns.runs.map((x) => x.runId)).toEqual(
+        runs
+          .slice(2)
+          .map((x) => x.runId)
+          .reverse(),
+      )
     })
 
     it('keeps run stats, with domainsCrawled distinct and status codes as keys', async () => {
       const s = await ctx.backend.saveSite(site())
       const r = await ctx.backend.saveRun(
         run(s.siteId, {
-          stats: { pagesCrawled: 5, domainsCrawled: new Set(['a.com', 'b.com']), statusCodes: { '200': 4, '404': 1 } },
+          stats: {
+            pagesCrawled: 5,
+            domainsCrawled: new Set(['a.com', 'b.com']),
+            statusCodes: { '200': 4, '404': 1 },
+          },
         }),
       )
       const got = await ctx.backend.getRun(r.runId)

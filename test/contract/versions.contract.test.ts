@@ -15,7 +15,12 @@ describe.each(MATRIX)('versions — $layout on $engine', ({ layout, engine }) =>
       for (let i = 0; i < 5; i++) {
         saved.push(
           await ctx.backend.saveVersion(
-            version(p, { markdown: `v${i}`, headingsOutline: [{ level: 1, text: 'T', anchor: 't' }], outlinks: ['https://x/'], extra: { n: i } }),
+            version(p, {
+              markdown: `v${i}`,
+              headingsOutline: [{ level: 1, text: 'T', anchor: 't' }],
+              outlinks: ['https://x/'],
+              extra: { n: i },
+            }),
           ),
         )
       }
@@ -72,7 +77,9 @@ describe.each(MATRIX)('versions — $layout on $engine', ({ layout, engine }) =>
       expect(await ctx.backend.saveVersionsBulk(versions)).toBe(40)
       const all = await collectAll((cursor) => ctx.backend.listVersions(p.pageId, { limit: 15, cursor }))
       expect(all.items).toHaveLength(40)
-      const bad = await ctx.backend.saveVersionsBulk([{ ...versions[0]!, statusCode: 'x' as never }]).catch((e: unknown) => e)
+      const bad = await ctx.backend
+        .saveVersionsBulk([{ ...versions[0]!, statusCode: 'x' as never }])
+        .catch((e: unknown) => e)
       expect(bad).toBeInstanceOf(ValidationError)
       expect((bad as ValidationError).paths).toContain('versions.0.statusCode')
     })

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, inject } from 'vitest'
 import { createStorageBackend, type StorageBackend, type StorageConfigInput } from '../../src/index.js'
-import { assertLoopbackEndpoint, type EmbeddedEngine, startLocalEngine, uniqueTablePrefix } from '../../src/testing/index.js'
+import {
+  assertLoopbackEndpoint,
+  type EmbeddedEngine,
+  startLocalEngine,
+  uniqueTablePrefix,
+} from '../../src/testing/index.js'
 
 export type EngineName = 'dynalite' | 'dynamodb-local'
 export type LayoutName = 'single-table' | 'multi-table'

@@ -25,10 +25,21 @@ export function run(siteId: string, overrides: Partial<CrawlRunInput> = {}): Cra
 
 export function page(siteId: string, url: string, overrides: Partial<PageInput> = {}): PageInput {
   const now = new Date('2026-01-01T00:00:00.000Z')
-  return { pageId: pageIdFor(siteId, url), siteId, url, firstSeen: now, lastSeen: now, depth: 0, ...overrides }
+  return {
+    pageId: pageIdFor(siteId, url),
+    siteId,
+    url,
+    firstSeen: now,
+    lastSeen: now,
+    depth: 0,
+    ...overrides,
+  }
 }
 
-export function version(p: { pageId: string; siteId: string; url: string }, overrides: Partial<PageVersionInput> = {}): PageVersionInput {
+export function version(
+  p: { pageId: string; siteId: string; url: string },
+  overrides: Partial<PageVersionInput> = {},
+): PageVersionInput {
   return {
     versionId: newVersionId(),
     pageId: p.pageId,
@@ -43,7 +54,12 @@ export function version(p: { pageId: string; siteId: string; url: string }, over
   }
 }
 
-export function frontierItem(runId: string, siteId: string, url: string, overrides: Partial<FrontierItemInput> = {}): FrontierItemInput {
+export function frontierItem(
+  runId: string,
+  siteId: string,
+  url: string,
+  overrides: Partial<FrontierItemInput> = {},
+): FrontierItemInput {
   return {
     itemId: frontierItemIdFor(runId, url),
     runId,

@@ -24,7 +24,8 @@ export function awsErrorName(error: unknown): string | undefined {
     const candidate = current as { name?: string; __type?: string; cause?: unknown; originalError?: unknown }
     const type = candidate.__type?.split('#').pop()
     if (type) return type
-    if (candidate.name && candidate.name !== 'ElectroError' && candidate.name !== 'Error') return candidate.name
+    if (candidate.name && candidate.name !== 'ElectroError' && candidate.name !== 'Error')
+      return candidate.name
     current = candidate.cause ?? candidate.originalError
   }
   return undefined
@@ -46,7 +47,8 @@ export function isRetryable(error: unknown): boolean {
   const status = e?.$metadata?.httpStatusCode
   if (status !== undefined && status >= 500) return true
   const name = awsErrorName(error) ?? ''
-  if (['InternalServerError', 'ServiceUnavailable', 'InternalFailure', 'TimeoutError'].includes(name)) return true
+  if (['InternalServerError', 'ServiceUnavailable', 'InternalFailure', 'TimeoutError'].includes(name))
+    return true
   return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN'].includes(e?.code ?? '')
 }
 
@@ -55,10 +57,14 @@ export function toStorageError(error: unknown, context: string): StorageError {
   if (error instanceof StorageError) return error
   const name = awsErrorName(error)
   const detail = (error as Error)?.message ?? String(error)
-  if (name === 'ConditionalCheckFailedException') return new ConflictError(`${context}: condition failed`, { cause: error })
-  if (name && THROTTLING.has(name)) return new CapacityError(`${context}: throttled (${name})`, { cause: error })
+  if (name === 'ConditionalCheckFailedException')
+    return new ConflictError(`${context}: condition failed`, { cause: error })
+  if (name && THROTTLING.has(name))
+    return new CapacityError(`${context}: throttled (${name})`, { cause: error })
   if (name === 'ResourceNotFoundException') {
-    return new NotFoundError(`${context}: table not found; call initialize() first (${detail})`, { cause: error })
+    return new NotFoundError(`${context}: table not found; call initialize() first (${detail})`, {
+      cause: error,
+    })
   }
   if (name && UNSUPPORTED.has(name)) return new UnsupportedError(`${context}: ${detail}`, { cause: error })
   const electroCode = (error as { code?: number })?.code

@@ -15,7 +15,10 @@ export interface BatchWrite {
   id: string
 }
 
-type WriteRequest = { PutRequest?: { Item?: Record<string, unknown> }; DeleteRequest?: { Key?: Record<string, unknown> } }
+type WriteRequest = {
+  PutRequest?: { Item?: Record<string, unknown> }
+  DeleteRequest?: { Key?: Record<string, unknown> }
+}
 
 export interface BatchOptions {
   /** Rounds of retry for unprocessed items and retryable errors. */
@@ -41,7 +44,9 @@ export async function batchWrite(
   const maxRetries = options.maxRetries ?? 10
   const chunks: BatchWrite[][] = []
   for (let i = 0; i < writes.length; i += BATCH_SIZE) chunks.push(writes.slice(i, i + BATCH_SIZE))
-  const results = await mapConcurrent(chunks, options.concurrency ?? 4, (chunk) => writeChunk(client, chunk, maxRetries))
+  const results = await mapConcurrent(chunks, options.concurrency ?? 4, (chunk) =>
+    writeChunk(client, chunk, maxRetries),
+  )
   const unwritten = results.flatMap((result) => (result.status === 'fulfilled' ? result.value.unwritten : []))
   const failure = results.find((result) => result.status === 'rejected')
   if (failure) throw (failure as PromiseRejectedResult).reason
@@ -86,14 +91,19 @@ async function writeChunk(
 function requestItems(writes: BatchWrite[]) {
   const byTable: Record<string, object[]> = {}
   for (const write of writes) {
-    const requests = (byTable[write.table] ??= [])
-    requests.push(write.item ? { PutRequest: { Item: write.item } } : { DeleteRequest: { Key: write.key } })
+    byTable[write.table] ??= []
+    byTable[write.table]!.push(
+      write.item ? { PutRequest: { Item: write.item } } : { DeleteRequest: { Key: write.key } },
+    )
   }
   return byTable
 }
 
 /** Matches UnprocessedItems back to our writes by table and primary key. */
-function unprocessedOf(sent: BatchWrite[], unprocessed: Record<string, WriteRequest[]> | undefined): BatchWrite[] {
+function unprocessedOf(
+  sent: BatchWrite[],
+  unprocessed: Record<string, WriteRequest[]> | undefined,
+): BatchWrite[] {
   if (!unprocessed || Object.keys(unprocessed).length === 0) return []
   const keyNames = new Map(sent.map((write) => [write.table, Object.keys(write.key)]))
   const left = new Set<string>()

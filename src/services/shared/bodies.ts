@@ -3,7 +3,14 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import type { PageVersion } from '../../model/schemas.js'
 
 /** A version's heavy fields: stored inline when the item is small, else gzipped and maybe split. */
-export const PAYLOAD_FIELDS = ['markdown', 'html', 'plainText', 'outlinks', 'headingsOutline', 'extra'] as const
+export const PAYLOAD_FIELDS = [
+  'markdown',
+  'html',
+  'plainText',
+  'outlinks',
+  'headingsOutline',
+  'extra',
+] as const
 export type VersionPayload = Pick<PageVersion, (typeof PAYLOAD_FIELDS)[number]>
 
 /** Under DynamoDB's 400 KB item limit with room for keys, attribute names and index copies. */
@@ -30,7 +37,8 @@ export function encodeBody(version: PageVersion): StoredBody {
   const digest = digestOf(data)
   if (data.length + metadataBytes <= ITEM_BUDGET_BYTES) return { encoding: 'gzip', data, digest }
   const chunks: Buffer[] = []
-  for (let offset = 0; offset < data.length; offset += CHUNK_BYTES) chunks.push(data.subarray(offset, offset + CHUNK_BYTES))
+  for (let offset = 0; offset < data.length; offset += CHUNK_BYTES)
+    chunks.push(data.subarray(offset, offset + CHUNK_BYTES))
   return { encoding: 'gzip-chunked', chunks, digest }
 }
 
@@ -38,7 +46,10 @@ export function encodeBody(version: PageVersion): StoredBody {
  * The payload of a stored body, or `undefined` when the body is incomplete or does not match its
  * digest (a version whose body is partly written reads as absent).
  */
-export function decodeBody(data: Uint8Array | Uint8Array[], digest: string | undefined): VersionPayload | undefined {
+export function decodeBody(
+  data: Uint8Array | Uint8Array[],
+  digest: string | undefined,
+): VersionPayload | undefined {
   const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
   if (digest !== undefined && digestOf(bytes) !== digest) return undefined
   try {

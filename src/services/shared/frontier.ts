@@ -51,7 +51,9 @@ export function compareQueueOrder(a: FrontierItem, b: FrontierItem): number {
 }
 
 /** Items with the same (runId, itemId) beyond their first are duplicates within one enqueue call. */
-export function splitDuplicates<T extends { runId: string; itemId: string }>(items: T[]): { unique: T[]; repeats: number } {
+export function splitDuplicates<T extends { runId: string; itemId: string }>(
+  items: T[],
+): { unique: T[]; repeats: number } {
   const seen = new Set<string>()
   const unique = items.filter((item) => {
     const key = JSON.stringify([item.runId, item.itemId])

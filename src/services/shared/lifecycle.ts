@@ -1,6 +1,6 @@
 import {
-  type CreateTableCommandInput,
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   TransactGetItemsCommand,
@@ -27,7 +27,10 @@ export interface LayoutTables {
  * Safe to call repeatedly and from several processes: "already exists" and "already enabled"
  * count as done.
  */
-export async function initializeTables(transport: Transport, layout: LayoutTables): Promise<EngineCapabilities> {
+export async function initializeTables(
+  transport: Transport,
+  layout: LayoutTables,
+): Promise<EngineCapabilities> {
   await Promise.all(
     layout.definitions.map(async (definition) => {
       try {
@@ -68,7 +71,10 @@ async function enableTtl(transport: Transport, table: string, attribute: string)
   if (status === 'ENABLED' || status === 'ENABLING') return
   try {
     await transport.send(
-      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: attribute } }),
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: attribute },
+      }),
     )
   } catch (error) {
     // Another process enabled it between our describe and update.
@@ -99,7 +105,10 @@ export async function detectCapabilities(transport: Transport, table: string): P
     ),
     probe(() =>
       transport.send(
-        new UpdateTimeToLiveCommand({ TableName: `${table}-probe-missing`, TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' } }),
+        new UpdateTimeToLiveCommand({
+          TableName: `${table}-probe-missing`,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' },
+        }),
       ),
     ),
   ])
@@ -128,7 +137,8 @@ export async function healthOf(
     report.endpoint = endpoint
     report.tables = await Promise.all(tables.map((name) => describe(transport, name)))
     report.ok = report.tables.every((table) => table.exists && table.status === 'ACTIVE')
-    if (report.ok) report.capabilities = await withTimeout(detectCapabilities(transport, probeTable), HEALTH_TIMEOUT_MS)
+    if (report.ok)
+      report.capabilities = await withTimeout(detectCapabilities(transport, probeTable), HEALTH_TIMEOUT_MS)
   } catch (error) {
     report.ok = false
     report.error = (error as Error)?.message ?? String(error)

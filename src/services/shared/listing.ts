@@ -33,7 +33,10 @@ export function encodeCursor(state: unknown): string {
   return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url')
 }
 
-export function decodeCursor<T>(cursor: string | null | undefined, check: (value: unknown) => value is T): T | undefined {
+export function decodeCursor<T>(
+  cursor: string | null | undefined,
+  check: (value: unknown) => value is T,
+): T | undefined {
   if (cursor === null || cursor === undefined) return undefined
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
@@ -44,7 +47,8 @@ export function decodeCursor<T>(cursor: string | null | undefined, check: (value
   throw new ValidationError([{ path: 'cursor', message: 'is not a cursor returned by this listing' }])
 }
 
-const isKey = (value: unknown): value is Key => typeof value === 'object' && value !== null && !Array.isArray(value)
+const isKey = (value: unknown): value is Key =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** A Query to page through: its input, the key attributes of its index, and how to read an item. */
 export interface PagedQuery<T> {
@@ -78,7 +82,10 @@ export async function queryPage<T>(
     }
     if (found.length > limit) {
       const last = found[limit - 1]!.raw
-      return { items: found.slice(0, limit).map((f) => f.item), cursor: encodeCursor(pick(last, query.keyAttributes)) }
+      return {
+        items: found.slice(0, limit).map((f) => f.item),
+        cursor: encodeCursor(pick(last, query.keyAttributes)),
+      }
     }
     if (!output.LastEvaluatedKey) return { items: found.map((f) => f.item), cursor: null }
     start = output.LastEvaluatedKey
@@ -152,7 +159,8 @@ export async function mergedQueryPage<T>(
     const taken = merged.filter((row) => row.partition === partition)
     const rowsShown = Math.min(page.rows.length, limit)
     if (page.done && taken.length === rowsShown) next[partition] = true
-    else if (taken.length > 0) next[partition] = pick(taken[taken.length - 1]!.raw, partitions[partition]!.keyAttributes)
+    else if (taken.length > 0)
+      next[partition] = pick(taken[taken.length - 1]!.raw, partitions[partition]!.keyAttributes)
   })
   const finished = next.every((position) => position === true)
   return { items: merged.map((row) => row.item), cursor: finished ? null : encodeCursor(next) }

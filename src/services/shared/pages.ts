@@ -9,7 +9,11 @@ export interface PageCountDelta {
   live: number
 }
 
-export function pageCountDelta(siteId: string, before: { isTombstone: boolean } | null, after: Page): PageCountDelta {
+export function pageCountDelta(
+  siteId: string,
+  before: { isTombstone: boolean } | null,
+  after: Page,
+): PageCountDelta {
   const wasLive = before !== null && !before.isTombstone
   return { siteId, total: before === null ? 1 : 0, live: (after.isTombstone ? 0 : 1) - (wasLive ? 1 : 0) }
 }
@@ -48,7 +52,9 @@ export async function bulkSave<D>(
 ): Promise<{ deltas: D[]; failure?: unknown }> {
   const results = await mapConcurrent(pages, BULK_CONCURRENCY, save)
   const deltas = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.delta] : []))
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ page: pages[i]!, reason: r.reason }] : []))
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ page: pages[i]!, reason: r.reason }] : [],
+  )
   if (failed.length === 0) return { deltas }
   const other = failed.find((f) => !isThrottling(f.reason))
   if (other) return { deltas, failure: other.reason }

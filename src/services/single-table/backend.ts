@@ -1,7 +1,8 @@
 import { type DynamoDBConfig, singleTableName } from '../../config.js'
-import { TTL_ATTRIBUTE } from '../../entities/common.js'
-import { Transport } from '../../engine/transport.js'
 import type { RequestMetrics } from '../../engine/metrics.js'
+import { Transport } from '../../engine/transport.js'
+import { TTL_ATTRIBUTE } from '../../entities/common.js'
+import { fromStored } from '../../model/read.js'
 import type {
   CrawlRun,
   CrawlRunInput,
@@ -16,12 +17,12 @@ import type {
   SiteInput,
 } from '../../model/schemas.js'
 import { PageSchema, PageVersionSchema } from '../../model/schemas.js'
-import { fromStored } from '../../model/read.js'
 import { validate } from '../../model/validate.js'
 import { singleTableDefinition } from '../../tables/single-table.js'
 import { toStorageError } from '../shared/aws-errors.js'
 import { healthOf, initializeTables } from '../shared/lifecycle.js'
 import type { ListOptions, ListResult } from '../shared/listing.js'
+import { assertRevision } from '../shared/pages.js'
 import type { ClaimOptions, HealthReport, SaveOptions, StorageBackend } from '../storage-backend.js'
 import type { SingleTableContext } from './context.js'
 import { SingleTableFrontier } from './frontier.js'
@@ -31,7 +32,6 @@ import { singleTableService } from './service.js'
 import { deleteSite } from './site-deletion.js'
 import { SingleTableSites } from './sites.js'
 import { assertSamePage, SingleTableVersions } from './versions.js'
-import { assertRevision } from '../shared/pages.js'
 
 /** The default layout: one table, ElectroDB entities in one Service. */
 export class SingleTableBackend implements StorageBackend {
@@ -60,7 +60,8 @@ export class SingleTableBackend implements StorageBackend {
 
   saveSite = (site: SiteInput): Promise<Site> => guard('saveSite', () => this.sites.save(site))
   getSite = (siteId: string): Promise<Site | null> => guard('getSite', () => this.sites.get(siteId))
-  listSites = (options?: ListOptions): Promise<ListResult<Site>> => guard('listSites', () => this.sites.list(options))
+  listSites = (options?: ListOptions): Promise<ListResult<Site>> =>
+    guard('listSites', () => this.sites.list(options))
   deleteSite = (siteId: string) => guard('deleteSite', () => deleteSite(this.ctx, siteId))
   getSiteWithRuns = (siteId: string, options?: { limit?: number }) =>
     guard('getSiteWithRuns', () => this.sites.withRuns(siteId, options))
@@ -69,7 +70,8 @@ export class SingleTableBackend implements StorageBackend {
   getRun = (runId: string): Promise<CrawlRun | null> => guard('getRun', () => this.runs.get(runId))
   listRuns = (siteId: string, options?: ListOptions): Promise<ListResult<CrawlRun>> =>
     guard('listRuns', () => this.runs.list(siteId, options))
-  getLatestRun = (siteId: string): Promise<CrawlRun | null> => guard('getLatestRun', () => this.runs.latest(siteId))
+  getLatestRun = (siteId: string): Promise<CrawlRun | null> =>
+    guard('getLatestRun', () => this.runs.latest(siteId))
 
   savePage = (page: PageInput, options?: SaveOptions): Promise<Page> =>
     guard('savePage', () => this.pages.save(page, options))
@@ -83,7 +85,8 @@ export class SingleTableBackend implements StorageBackend {
     guard('getPagesNeedingRecrawl', () => this.pages.needingRecrawl(siteId, options))
   countPages = (siteId: string, options?: { includeTombstones?: boolean }): Promise<number> =>
     guard('countPages', () => this.pages.count(siteId, options))
-  savePagesBulk = (pages: PageInput[]): Promise<number> => guard('savePagesBulk', () => this.pages.saveBulk(pages))
+  savePagesBulk = (pages: PageInput[]): Promise<number> =>
+    guard('savePagesBulk', () => this.pages.saveBulk(pages))
 
   saveVersion = (version: PageVersionInput): Promise<PageVersion> =>
     guard('saveVersion', () => this.versions.save(version))
@@ -118,7 +121,8 @@ export class SingleTableBackend implements StorageBackend {
 
   saveFrontierItem = (item: FrontierItemInput): Promise<FrontierItem> =>
     guard('saveFrontierItem', () => this.frontier.save(item))
-  enqueueFrontierItems = (items: FrontierItemInput[]) => guard('enqueueFrontierItems', () => this.frontier.enqueue(items))
+  enqueueFrontierItems = (items: FrontierItemInput[]) =>
+    guard('enqueueFrontierItems', () => this.frontier.enqueue(items))
   getFrontierItems = (runId: string, options?: ListOptions & { status?: FrontierStatus }) =>
     guard('getFrontierItems', () => this.frontier.list(runId, options))
   claimFrontierItems = (runId: string, options: ClaimOptions): Promise<FrontierItem[]> =>
@@ -141,7 +145,8 @@ export class SingleTableBackend implements StorageBackend {
       })
     })
 
-  healthReport = (): Promise<HealthReport> => healthOf(this.ctx.transport, this.ctx.config, [this.ctx.table], this.ctx.table)
+  healthReport = (): Promise<HealthReport> =>
+    healthOf(this.ctx.transport, this.ctx.config, [this.ctx.table], this.ctx.table)
   healthCheck = async (): Promise<boolean> => (await this.healthReport()).ok
   close = (): Promise<void> => this.ctx.transport.close()
   metrics = (): RequestMetrics => this.ctx.transport.metrics.snapshot()

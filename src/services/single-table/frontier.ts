@@ -10,7 +10,6 @@ import {
   type FrontierStatus,
 } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
-import type { ClaimOptions } from '../storage-backend.js'
 import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import {
@@ -25,9 +24,17 @@ import {
   parseStatus,
   splitDuplicates,
 } from '../shared/frontier.js'
-import { type ListOptions, type ListResult, mergedQueryPage, type PagedQuery, queryAll, queryPage } from '../shared/listing.js'
+import {
+  type ListOptions,
+  type ListResult,
+  mergedQueryPage,
+  type PagedQuery,
+  queryAll,
+  queryPage,
+} from '../shared/listing.js'
 import { mapConcurrent } from '../shared/retry.js'
 import { toStored } from '../shared/stored.js'
+import type { ClaimOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 const ENQUEUE_CONCURRENCY = 16
@@ -64,10 +71,15 @@ export class SingleTableFrontier {
     return { added, duplicates: repeats + unique.length - added }
   }
 
-  list(runId: string, options?: ListOptions & { status?: FrontierStatus }): Promise<ListResult<FrontierItem>> {
+  list(
+    runId: string,
+    options?: ListOptions & { status?: FrontierStatus },
+  ): Promise<ListResult<FrontierItem>> {
     const runKey = keyPart(validate(IdSchema, runId, 'runId'))
     const statuses = options?.status === undefined ? ALL_STATUSES : [parseStatus(options.status)]
-    const partitions = statuses.flatMap((status) => this.shards().map((shard) => this.statusQuery(runKey, shard, status)))
+    const partitions = statuses.flatMap((status) =>
+      this.shards().map((shard) => this.statusQuery(runKey, shard, status)),
+    )
     if (partitions.length === 1) return queryPage(this.ctx.transport, partitions[0]!, options)
     return mergedQueryPage(this.ctx.transport, partitions, (raw) => String(raw.gsi1sk), options)
   }
@@ -101,14 +113,14 @@ export class SingleTableFrontier {
     const now = new Date()
     const ttl = expiryOf(next, now, this.ctx.config.frontierTtlDays)
     const key = this.key(run, id)
-    const update = this.ctx.entities.frontier
-      .patch(key)
-      .set({
-        status: next,
-        ...(next === 'completed' || next === 'failed' || next === 'skipped' ? { completedAt: now.toISOString() } : {}),
-        ...(error !== undefined ? { lastError: error } : {}),
-        ...(ttl !== undefined ? { ttl } : {}),
-      })
+    const update = this.ctx.entities.frontier.patch(key).set({
+      status: next,
+      ...(next === 'completed' || next === 'failed' || next === 'skipped'
+        ? { completedAt: now.toISOString() }
+        : {}),
+      ...(error !== undefined ? { lastError: error } : {}),
+      ...(ttl !== undefined ? { ttl } : {}),
+    })
     const removed: ('ttl' | 'leaseExpiresAt' | 'workerId')[] = []
     if (ttl === undefined) removed.push('ttl')
     if (next !== 'in_progress') removed.push('leaseExpiresAt')
@@ -125,11 +137,17 @@ export class SingleTableFrontier {
       if (!isConditionFailure(cause)) throw cause
       const { data } = await this.ctx.entities.frontier.get(key).go()
       if (!data || isExpired((data as { ttl?: number }).ttl)) {
-        throw new NotFoundError(`Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`, { cause })
+        throw new NotFoundError(
+          `Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`,
+          { cause },
+        )
       }
-      throw new ConflictError(`Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`, {
-        cause,
-      })
+      throw new ConflictError(
+        `Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`,
+        {
+          cause,
+        },
+      )
     }
   }
 
@@ -138,10 +156,17 @@ export class SingleTableFrontier {
     let deleted = 0
     for (const shard of this.shards()) {
       const input = this.ctx.entities.frontier.query.byId({ runKey, shard }).params()
-      for await (const items of queryAll(this.ctx.transport, { ...input, ProjectionExpression: 'pk, sk, itemId' })) {
+      for await (const items of queryAll(this.ctx.transport, {
+        ...input,
+        ProjectionExpression: 'pk, sk, itemId',
+      })) {
         await batchWrite(
           this.ctx.transport,
-          items.map((item) => ({ table: this.ctx.table, key: { pk: item.pk, sk: item.sk }, id: String(item.itemId) })),
+          items.map((item) => ({
+            table: this.ctx.table,
+            key: { pk: item.pk, sk: item.sk },
+            id: String(item.itemId),
+          })),
         )
         deleted += items.length
       }
@@ -165,7 +190,9 @@ export class SingleTableFrontier {
     const nowIso = claim.now.toISOString()
     const query = this.ctx.entities.frontier.query.byStatus({ runKey, shard, status })
     const params =
-      status === 'in_progress' ? query.where((attr, op) => op.lt(attr.leaseExpiresAt, nowIso)).params() : query.params()
+      status === 'in_progress'
+        ? query.where((attr, op) => op.lt(attr.leaseExpiresAt, nowIso)).params()
+        : query.params()
     const input = { ...params, Limit: Math.min(100, want * 2) }
     for await (const raws of queryAll(this.ctx.transport, input)) {
       let candidates = raws

@@ -1,17 +1,17 @@
+import { z } from 'zod'
 import { ConflictError } from '../../errors.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
-import type { SaveOptions } from '../storage-backend.js'
 import { isConditionFailure, isThrottling } from '../shared/aws-errors.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
 import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
 import { nullFields, toStored } from '../shared/stored.js'
+import type { SaveOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
 import { readOwned } from './sites.js'
-import { z } from 'zod'
 
 const UrlSchema = z.string().min(1, { error: 'must not be empty' })
 
@@ -85,7 +85,10 @@ export class SingleTablePages {
     }
     for (const [siteId, { total, live }] of bySite) {
       if (total === 0 && live === 0) continue
-      await this.ctx.entities.pageCount.update({ siteKey: keyPart(siteId) }).add({ total, live }).go({ response: 'none' })
+      await this.ctx.entities.pageCount
+        .update({ siteKey: keyPart(siteId) })
+        .add({ total, live })
+        .go({ response: 'none' })
     }
   }
 

@@ -44,8 +44,8 @@ export class SingleTableRuns {
 
   async latest(siteId: string): Promise<CrawlRun | null> {
     const id = validate(IdSchema, siteId, 'siteId')
-    const { data } = await this.ctx.entities.run
-      .query.bySite({ siteKey: keyPart(id) })
+    const { data } = await this.ctx.entities.run.query
+      .bySite({ siteKey: keyPart(id) })
       .go({ order: 'desc', limit: 1, pages: 1 })
     const [latest] = data
     return latest ? fromStored(CrawlRunSchema, latest, 'run') : null

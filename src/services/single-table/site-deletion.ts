@@ -11,7 +11,10 @@ import type { SingleTableContext } from './context.js'
  * items (gsi4, keys only) and its counter are found by Query and removed in batches; the site item
  * goes last, so an interrupted delete can simply be run again.
  */
-export async function deleteSite(ctx: SingleTableContext, siteId: string): Promise<{ deleted: boolean; items: number }> {
+export async function deleteSite(
+  ctx: SingleTableContext,
+  siteId: string,
+): Promise<{ deleted: boolean; items: number }> {
   const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
   const { site, run, page, version, versionChunk, frontier, pageCount } = ctx.entities
   // Chunks are parts of versions, not logical records of their own.

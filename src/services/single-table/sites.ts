@@ -38,7 +38,10 @@ export class SingleTableSites {
     )
   }
 
-  async withRuns(siteId: string, options?: { limit?: number }): Promise<{ site: Site | null; runs: CrawlRun[] }> {
+  async withRuns(
+    siteId: string,
+    options?: { limit?: number },
+  ): Promise<{ site: Site | null; runs: CrawlRun[] }> {
     const id = validate(IdSchema, siteId, 'siteId')
     const limit = pageSize({ limit: options?.limit ?? 10 })
     const { data } = await this.ctx.service.collections

@@ -52,7 +52,12 @@ export class SingleTableVersions {
       const { Item } = this.ctx.entities.version.put(this.item(version, body)).params<{
         Item: Record<string, unknown>
       }>()
-      small.push({ table: this.ctx.table, key: { pk: Item.pk, sk: Item.sk }, item: Item, id: version.versionId })
+      small.push({
+        table: this.ctx.table,
+        key: { pk: Item.pk, sk: Item.sk },
+        item: Item,
+        id: version.versionId,
+      })
     }
     await batchWrite(this.ctx.transport, small, { idLabel: 'versionId' })
     return versions.length
@@ -122,7 +127,10 @@ export class SingleTableVersions {
     const pageKey = keyPart(String(fields.pageId))
     const versionKey = keyPart(String(fields.versionId))
     const chunk = this.ctx.entities.versionChunk
-    const input = chunk.query.byId({ pageKey, versionKey }).begins({ chunkNo: `${digest}.` }).params()
+    const input = chunk.query
+      .byId({ pageKey, versionKey })
+      .begins({ chunkNo: `${digest}.` })
+      .params()
     const parts: Uint8Array[] = []
     for await (const items of queryAll(this.ctx.transport, input)) {
       for (const { data } of chunk.parse({ Items: items }).data) parts.push(data as Uint8Array)
@@ -140,11 +148,16 @@ export class SingleTableVersions {
       siteKey: keyPart(version.siteId),
       bodyEncoding: body.encoding,
       ...(body.encoding === 'gzip' ? { bodyData: body.data, bodyDigest: body.digest } : {}),
-      ...(body.encoding === 'gzip-chunked' ? { bodyChunks: body.chunks.length, bodyDigest: body.digest } : {}),
+      ...(body.encoding === 'gzip-chunked'
+        ? { bodyChunks: body.chunks.length, bodyDigest: body.digest }
+        : {}),
     }
   }
 
-  private chunkWrites(version: PageVersion, body: Extract<StoredBody, { encoding: 'gzip-chunked' }>): BatchWrite[] {
+  private chunkWrites(
+    version: PageVersion,
+    body: Extract<StoredBody, { encoding: 'gzip-chunked' }>,
+  ): BatchWrite[] {
     return body.chunks.map((data, index) => {
       const { Item } = this.ctx.entities.versionChunk
         .put({
@@ -161,9 +174,14 @@ export class SingleTableVersions {
 }
 
 /** commitVersion's consistency check: the version must belong to the page it is committed to. */
-export function assertSamePage(page: { pageId: string; siteId: string }, version: { pageId: string; siteId: string }) {
+export function assertSamePage(
+  page: { pageId: string; siteId: string },
+  version: { pageId: string; siteId: string },
+) {
   const issues = []
-  if (page.pageId !== version.pageId) issues.push({ path: 'version.pageId', message: 'must equal page.pageId' })
-  if (page.siteId !== version.siteId) issues.push({ path: 'version.siteId', message: 'must equal page.siteId' })
+  if (page.pageId !== version.pageId)
+    issues.push({ path: 'version.pageId', message: 'must equal page.pageId' })
+  if (page.siteId !== version.siteId)
+    issues.push({ path: 'version.siteId', message: 'must equal page.siteId' })
   if (issues.length > 0) throw new ValidationError(issues)
 }
