@@ -35,7 +35,12 @@ const CLAIM_SIZE = 5
  * request-count test pins it, and the benchmark times it: one list, so the three cannot disagree.
  */
 export const ACCESS_PATTERNS: AccessPattern[] = [
-  { row: 1, name: 'get site', keyOrIndex: 'table: pk=site', run: async (b, f) => `${(await b.getSite(f.siteId))?.name}` },
+  {
+    row: 1,
+    name: 'get site',
+    keyOrIndex: 'table: pk=site',
+    run: async (b, f) => `${(await b.getSite(f.siteId))?.name}`,
+  },
   {
     row: 1,
     name: 'list sites (page of 100)',
@@ -48,7 +53,12 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     keyOrIndex: 'gsi2 collection siteRuns: pk=site',
     run: async (b, f) => `${(await b.getSiteWithRuns(f.siteId, { limit: 5 })).runs.length} runs`,
   },
-  { row: 3, name: 'get run by id', keyOrIndex: 'table: pk=run', run: async (b, f) => `${(await b.getRun(f.runId))?.status}` },
+  {
+    row: 3,
+    name: 'get run by id',
+    keyOrIndex: 'table: pk=run',
+    run: async (b, f) => `${(await b.getRun(f.runId))?.status}`,
+  },
   {
     row: 3,
     name: 'runs of a site (page of 100)',
@@ -89,7 +99,8 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 6,
     name: 'pages needing recrawl (page of 100)',
     keyOrIndex: 'gsi3 (sparse, live only): pk=site, sk=lastCrawled',
-    run: async (b, f) => `${(await b.getPagesNeedingRecrawl(f.siteId, { maxAgeHours: 24 })).items.length} pages`,
+    run: async (b, f) =>
+      `${(await b.getPagesNeedingRecrawl(f.siteId, { maxAgeHours: 24 })).items.length} pages`,
   },
   {
     row: 7,
@@ -119,7 +130,8 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 8,
     name: 'page with its latest 5 versions',
     keyOrIndex: 'table collection pageVersions: pk=page',
-    run: async (b, f) => `${(await b.getPageWithVersions(f.siteId, f.pageId, { limit: 5 })).versions.length} versions`,
+    run: async (b, f) =>
+      `${(await b.getPageWithVersions(f.siteId, f.pageId, { limit: 5 })).versions.length} versions`,
   },
   {
     row: 9,
@@ -162,7 +174,8 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     name: 'save existing page',
     keyOrIndex: 'table: one UpdateItem (revision +1)',
     prepare: async (b, f) => ({ page: (await b.getPage(f.siteId, f.pageId)) ?? undefined }),
-    run: async (b, _f, { page }) => `revision ${(await b.savePage({ ...page!, lastSeen: new Date() })).revision}`,
+    run: async (b, _f, { page }) =>
+      `revision ${(await b.savePage({ ...page!, lastSeen: new Date() })).revision}`,
   },
   {
     row: 8,

@@ -23,7 +23,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult[]> 
       print(`\n== ${layout} layout on the embedded engine (dynalite, in process) ==`)
       await backend.initialize()
       const started = Date.now()
-      const fixture = await seedCrawl(backend, { pages: options.pages ?? 1_000, onProgress: (m) => print(`  seeding: ${m}`) })
+      const fixture = await seedCrawl(backend, {
+        pages: options.pages ?? 1_000,
+        onProgress: (m) => print(`  seeding: ${m}`),
+      })
       print(`  seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
       const costs: PatternCost[] = []
       for (const pattern of ACCESS_PATTERNS) costs.push(await measurePattern(backend, pattern, fixture))

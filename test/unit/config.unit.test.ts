@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { createStorageBackend, StorageConfigSchema, ValidationError } from '../../src/index.js'
+
+function validationPaths(run: () => unknown): string[] {
+  try {
+    run()
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError)
+    return (error as ValidationError).paths
+  }
+  throw new Error('expected a ValidationError')
+}
+
+describe('configuration', () => {
+  it('fills the defaults of API.md', () => {
+    const parsed = StorageConfigSchema.parse({ backend: {} })
+    expect(parsed.backend).toMatchObject({
+      type: 'dynamodb',
+      tablePrefix: 'ragcrawl_',
+      region: 'us-east-1',
+      layout: 'single-table',
+      billingMode: 'PAY_PER_REQUEST',
+      frontierTtlDays: 7,
+    })
+  })
+
+  it('rejects unknown keys and bad values, naming the field, without sending anything', () => {
+    expect(validationPaths(() => createStorageBackend({ backend: { regoin: 'x' } as never }))).toEqual([
+      'backend',
+    ])
+    expect(
+      validationPaths(() => createStorageBackend({ backend: { layout: 'three-table' as never } })),
+    ).toEqual(['backend.layout'])
+    expect(validationPaths(() => createStorageBackend({ backend: { billingMode: 'PROVISIONED' } }))).toEqual([
+      'backend.readCapacityUnits',
+      'backend.writeCapacityUnits',
+    ])
+    expect(validationPaths(() => createStorageBackend({ backend: { endpointUrl: 'not a url' } }))).toEqual([
+      'backend.endpointUrl',
+    ])
+    expect(validationPaths(() => createStorageBackend({ backend: { client: {} as never } }))).toEqual([
+      'backend.client',
+    ])
+    expect(validationPaths(() => createStorageBackend({ backend: { frontierTtlDays: -1 } }))).toEqual([
+      'backend.frontierTtlDays',
+    ])
+  })
+
+  it('accepts a duck-typed client and builds synchronously', () => {
+    const backend = createStorageBackend({ backend: { client: { send: async () => ({}) } } })
+    expect(typeof backend.getSite).toBe('function')
+  })
+})
