@@ -1,6 +1,7 @@
 import { parseStorageConfig, type StorageConfigInput } from './config.js'
-import { UnsupportedError } from './errors.js'
-import { SingleTableBackend } from './services/single-table/backend.js'
+import { LayoutBackend } from './services/backend.js'
+import { multiTableLayout } from './services/multi-table/layout.js'
+import { singleTableLayout } from './services/single-table/layout.js'
 import type { StorageBackend } from './services/storage-backend.js'
 
 /**
@@ -8,7 +9,6 @@ import type { StorageBackend } from './services/storage-backend.js'
  * layout. Sends no request: engines start lazily or in `initialize()`.
  */
 export function createStorageBackend(config?: StorageConfigInput): StorageBackend {
-  const parsed = parseStorageConfig(config)
-  if (parsed.backend.layout === 'single-table') return new SingleTableBackend(parsed.backend)
-  throw new UnsupportedError("The 'multi-table' layout is not available yet")
+  const { backend } = parseStorageConfig(config)
+  return new LayoutBackend(backend.layout === 'multi-table' ? multiTableLayout(backend) : singleTableLayout(backend))
 }

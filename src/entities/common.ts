@@ -30,3 +30,24 @@ export const num = { type: 'number' } as const
 export const bool = { type: 'boolean' } as const
 export const stringList = { type: 'list', items: { type: 'string' } } as const
 export const anyValue = { type: 'any' } as const
+
+/** `lastCrawled` → `last_crawled`: the documented layout's attribute names. */
+export function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+}
+
+type Attribute = { readonly type: unknown }
+
+/** The same attributes, each stored under its snake_case field name (the documented layout). */
+export function snakeFields<const A extends Record<string, Attribute>>(
+  attributes: A,
+): { [K in keyof A]: A[K] & { readonly field: string } } {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, attribute]) => [name, { ...attribute, field: snakeCase(name) }]),
+  ) as { [K in keyof A]: A[K] & { readonly field: string } }
+}
+
+/** A key that is an attribute's plain value (documented layout): no prefixes, case kept. */
+export function plainKey<const F extends string, const C extends string>(field: F, attribute: C) {
+  return { field, composite: [attribute] as [C], template: `\${${attribute}}`, casing: CASE_KEPT }
+}

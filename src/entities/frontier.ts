@@ -5,11 +5,37 @@ import {
   type EntityOptions,
   hiddenKey,
   num,
+  plainKey,
   requiredText,
   SERVICE,
+  snakeFields,
   TTL_ATTRIBUTE,
   text,
 } from './common.js'
+
+/** The model fields of the logical table, shared by both layouts. */
+const FRONTIER_FIELDS = {
+  itemId: requiredText,
+  runId: requiredText,
+  siteId: requiredText,
+  url: requiredText,
+  normalizedUrl: requiredText,
+  urlHash: requiredText,
+  depth: { type: 'number', required: true },
+  referrerUrl: text,
+  priority: { type: 'number', required: true },
+  status: { type: FrontierStatusSchema.options, required: true },
+  retryCount: num,
+  lastError: text,
+  discoveredAt: requiredText,
+  scheduledAt: text,
+  startedAt: text,
+  completedAt: text,
+  domain: requiredText,
+  workerId: text,
+  leaseExpiresAt: text,
+  [TTL_ATTRIBUTE]: { type: 'number', hidden: true },
+} as const
 
 /**
  * Frontier items. Item: pk = run + shard, sk = item (shard = hash(item) mod frontierShards, so a
@@ -29,26 +55,7 @@ export function frontierEntity(options: EntityOptions) {
         itemKey: hiddenKey,
         siteKey: hiddenKey,
         priorityKey: hiddenKey,
-        itemId: requiredText,
-        runId: requiredText,
-        siteId: requiredText,
-        url: requiredText,
-        normalizedUrl: requiredText,
-        urlHash: requiredText,
-        depth: { type: 'number', required: true },
-        referrerUrl: text,
-        priority: { type: 'number', required: true },
-        status: { type: FrontierStatusSchema.options, required: true },
-        retryCount: num,
-        lastError: text,
-        discoveredAt: requiredText,
-        scheduledAt: text,
-        startedAt: text,
-        completedAt: text,
-        domain: requiredText,
-        workerId: text,
-        leaseExpiresAt: text,
-        [TTL_ATTRIBUTE]: { type: 'number', hidden: true },
+        ...FRONTIER_FIELDS,
       },
       indexes: {
         byId: {
@@ -72,3 +79,25 @@ export function frontierEntity(options: EntityOptions) {
 }
 
 export type FrontierEntity = ReturnType<typeof frontierEntity>
+
+/** The added index of the documented frontier table: a run's items by priority. */
+export const FRONTIER_INDEXES = { byPriority: 'run_id-priority-index' } as const
+
+/**
+ * Documented layout: `{prefix}frontier`, HASH `run_id`, RANGE `item_id` (the plain run id: no
+ * shards); added GSI `run_id-priority-index` (RANGE `priority`, a number) for listing and claims.
+ */
+export function frontierTableEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'frontier', version: '1', service: SERVICE },
+      attributes: snakeFields(FRONTIER_FIELDS),
+      indexes: {
+        byId: { pk: plainKey('run_id', 'runId'), sk: plainKey('item_id', 'itemId') },
+      },
+    },
+    options,
+  )
+}
+
+export type FrontierTableEntity = ReturnType<typeof frontierTableEntity>

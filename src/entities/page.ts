@@ -1,8 +1,43 @@
 import { Entity } from 'electrodb'
-import { bool, CASE_KEPT, type EntityOptions, hiddenKey, num, requiredText, SERVICE, text } from './common.js'
+import {
+  bool,
+  CASE_KEPT,
+  type EntityOptions,
+  hiddenKey,
+  num,
+  plainKey,
+  requiredText,
+  SERVICE,
+  snakeFields,
+  text,
+} from './common.js'
 
 /** Pages whose `lifeState` is `live` are the non-tombstones. */
 export const LIFE_STATES = ['live', 'tombstone'] as const
+
+/** The model fields of the logical table, shared by both layouts. */
+const PAGE_FIELDS = {
+  pageId: requiredText,
+  siteId: requiredText,
+  url: requiredText,
+  canonicalUrl: text,
+  currentVersionId: text,
+  contentHash: text,
+  etag: text,
+  lastModified: text,
+  firstSeen: requiredText,
+  lastSeen: requiredText,
+  lastCrawled: text,
+  lastChanged: text,
+  depth: { type: 'number', required: true },
+  referrerUrl: text,
+  statusCode: num,
+  isTombstone: bool,
+  errorCount: num,
+  lastError: text,
+  versionCount: num,
+  revision: num,
+} as const
 
 /**
  * Pages. Item: pk = page, sk = site — in the `pageVersions` collection with the page's versions,
@@ -27,26 +62,7 @@ export function pageEntity(options: EntityOptions) {
         urlKey: hiddenKey,
         lifeState: { type: LIFE_STATES, required: true, hidden: true },
         crawlOrder: hiddenKey,
-        pageId: requiredText,
-        siteId: requiredText,
-        url: requiredText,
-        canonicalUrl: text,
-        currentVersionId: text,
-        contentHash: text,
-        etag: text,
-        lastModified: text,
-        firstSeen: requiredText,
-        lastSeen: requiredText,
-        lastCrawled: text,
-        lastChanged: text,
-        depth: { type: 'number', required: true },
-        referrerUrl: text,
-        statusCode: num,
-        isTombstone: bool,
-        errorCount: num,
-        lastError: text,
-        versionCount: num,
-        revision: num,
+        ...PAGE_FIELDS,
       },
       indexes: {
         byId: {
@@ -102,3 +118,31 @@ export function pageCountEntity(options: EntityOptions) {
 }
 
 export type PageCountEntity = ReturnType<typeof pageCountEntity>
+
+/** Index names of the documented pages table: the documented GSI on url, and an addition. */
+export const PAGES_INDEXES = { byUrl: 'url-index', recrawl: 'site_id-last_crawled-index' } as const
+
+/**
+ * Documented layout: `{prefix}pages`, HASH `site_id`, RANGE `page_id`; GSI `url-index` (page by
+ * URL) and, added, `site_id-last_crawled-index` (the recrawl queue; never-crawled pages have no
+ * `last_crawled` and are read from the table). `url` holds the URL itself up to 2,048 bytes (the
+ * index-key limit); a longer URL is stored whole in `full_url` and `url` holds its index form
+ * (see `urlIndexValue`).
+ */
+export function pageTableEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'page', version: '1', service: SERVICE },
+      attributes: {
+        ...snakeFields(PAGE_FIELDS),
+        fullUrl: { type: 'string', field: 'full_url' },
+      },
+      indexes: {
+        byId: { pk: plainKey('site_id', 'siteId'), sk: plainKey('page_id', 'pageId') },
+      },
+    },
+    options,
+  )
+}
+
+export type PageTableEntity = ReturnType<typeof pageTableEntity>

@@ -7,11 +7,31 @@ import {
   type EntityOptions,
   hiddenKey,
   num,
+  plainKey,
   requiredText,
   SERVICE,
+  snakeFields,
   stringList,
   text,
 } from './common.js'
+
+/** The model fields of the logical table, shared by both layouts. */
+const RUN_FIELDS = {
+  runId: requiredText,
+  siteId: requiredText,
+  status: { type: RunStatusSchema.options, required: true },
+  errorMessage: text,
+  createdAt: requiredText,
+  startedAt: text,
+  completedAt: text,
+  configSnapshot: anyValue,
+  seeds: stringList,
+  isSync: bool,
+  parentRunId: text,
+  stats: anyValue,
+  frontierSize: num,
+  maxDepthReached: num,
+} as const
 
 /**
  * Crawl runs. Item: pk = run, sk = `$run_1` (get run by id alone: one GetItem).
@@ -25,20 +45,7 @@ export function runEntity(options: EntityOptions) {
       attributes: {
         runKey: hiddenKey,
         siteKey: hiddenKey,
-        runId: requiredText,
-        siteId: requiredText,
-        status: { type: RunStatusSchema.options, required: true },
-        errorMessage: text,
-        createdAt: requiredText,
-        startedAt: text,
-        completedAt: text,
-        configSnapshot: anyValue,
-        seeds: stringList,
-        isSync: bool,
-        parentRunId: text,
-        stats: anyValue,
-        frontierSize: num,
-        maxDepthReached: num,
+        ...RUN_FIELDS,
       },
       indexes: {
         byId: {
@@ -58,3 +65,31 @@ export function runEntity(options: EntityOptions) {
 }
 
 export type RunEntity = ReturnType<typeof runEntity>
+
+/** Index names of the documented runs table: the documented GSI on run_id, and an addition. */
+export const RUNS_INDEXES = { byRun: 'run_id-index', bySiteCreated: 'site_id-created_at-index' } as const
+
+/**
+ * Documented layout: `{prefix}runs`, HASH `site_id`, RANGE `run_id`; GSI `run_id-index` (get run
+ * by id alone) and, added, `site_id-created_at-index` (runs newest first, latest run).
+ */
+export function runTableEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'run', version: '1', service: SERVICE },
+      attributes: snakeFields(RUN_FIELDS),
+      indexes: {
+        byId: { pk: plainKey('site_id', 'siteId'), sk: plainKey('run_id', 'runId') },
+        byRun: { index: RUNS_INDEXES.byRun, pk: plainKey('run_id', 'runId') },
+        bySite: {
+          index: RUNS_INDEXES.bySiteCreated,
+          pk: plainKey('site_id', 'siteId'),
+          sk: plainKey('created_at', 'createdAt'),
+        },
+      },
+    },
+    options,
+  )
+}
+
+export type RunTableEntity = ReturnType<typeof runTableEntity>

@@ -6,11 +6,30 @@ import {
   type EntityOptions,
   hiddenKey,
   num,
+  plainKey,
   requiredText,
   SERVICE,
+  snakeFields,
   stringList,
   text,
 } from './common.js'
+
+/** The model fields of the logical table, shared by both layouts. */
+const SITE_FIELDS = {
+  siteId: requiredText,
+  name: requiredText,
+  seeds: { ...stringList, required: true },
+  allowedDomains: stringList,
+  allowedSubdomains: bool,
+  config: anyValue,
+  createdAt: requiredText,
+  updatedAt: text,
+  lastCrawlAt: text,
+  lastSyncAt: text,
+  totalPages: num,
+  totalRuns: num,
+  isActive: bool,
+} as const
 
 /**
  * Sites. Item: pk = site, sk = `$site_1`.
@@ -23,19 +42,7 @@ export function siteEntity(options: EntityOptions) {
       model: { entity: 'site', version: '1', service: SERVICE },
       attributes: {
         siteKey: hiddenKey,
-        siteId: requiredText,
-        name: requiredText,
-        seeds: { ...stringList, required: true },
-        allowedDomains: stringList,
-        allowedSubdomains: bool,
-        config: anyValue,
-        createdAt: requiredText,
-        updatedAt: text,
-        lastCrawlAt: text,
-        lastSyncAt: text,
-        totalPages: num,
-        totalRuns: num,
-        isActive: bool,
+        ...SITE_FIELDS,
       },
       indexes: {
         byId: {
@@ -60,3 +67,27 @@ export function siteEntity(options: EntityOptions) {
 }
 
 export type SiteEntity = ReturnType<typeof siteEntity>
+
+/**
+ * Documented layout: `{prefix}sites`, HASH `site_id`, snake_case attributes. The site item also
+ * carries the O(1) page counters (`page_count`, `live_page_count`); an item holding only counters
+ * (pages saved before their site) is not a site.
+ */
+export function siteTableEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'site', version: '1', service: SERVICE },
+      attributes: {
+        ...snakeFields(SITE_FIELDS),
+        pageCount: { type: 'number', field: 'page_count' },
+        livePageCount: { type: 'number', field: 'live_page_count' },
+      },
+      indexes: {
+        byId: { pk: plainKey('site_id', 'siteId') },
+      },
+    },
+    options,
+  )
+}
+
+export type SiteTableEntity = ReturnType<typeof siteTableEntity>

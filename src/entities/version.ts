@@ -6,14 +6,54 @@ import {
   type EntityOptions,
   hiddenKey,
   num,
+  plainKey,
   requiredText,
   SERVICE,
+  snakeFields,
   stringList,
   text,
 } from './common.js'
 
 /** How a version's bodies (markdown, html, plainText) are stored. */
 export const BODY_ENCODINGS = ['inline', 'gzip', 'gzip-chunked'] as const
+
+/** The model fields of the logical table, shared by both layouts. */
+const VERSION_FIELDS = {
+  versionId: requiredText,
+  pageId: requiredText,
+  siteId: requiredText,
+  runId: requiredText,
+  markdown: text,
+  html: text,
+  plainText: text,
+  bodyEncoding: { type: BODY_ENCODINGS, required: true },
+  bodyData: anyValue,
+  bodyChunks: num,
+  bodyDigest: text,
+  contentHash: requiredText,
+  rawHash: text,
+  url: requiredText,
+  canonicalUrl: text,
+  title: text,
+  description: text,
+  contentType: text,
+  language: text,
+  statusCode: { type: 'number', required: true },
+  headingsOutline: anyValue,
+  wordCount: num,
+  charCount: num,
+  outlinks: stringList,
+  internalLinkCount: num,
+  externalLinkCount: num,
+  etag: text,
+  lastModified: text,
+  crawledAt: requiredText,
+  createdAt: requiredText,
+  fetchLatencyMs: num,
+  extractionLatencyMs: num,
+  isTombstone: bool,
+  extra: anyValue,
+} as const
 
 /**
  * Page versions. Item: pk = page, sk = version id (newest first for time-sortable ids), in the
@@ -30,40 +70,7 @@ export function versionEntity(options: EntityOptions) {
         pageKey: hiddenKey,
         versionKey: hiddenKey,
         siteKey: hiddenKey,
-        versionId: requiredText,
-        pageId: requiredText,
-        siteId: requiredText,
-        runId: requiredText,
-        markdown: text,
-        html: text,
-        plainText: text,
-        bodyEncoding: { type: BODY_ENCODINGS, required: true },
-        bodyData: anyValue,
-        bodyChunks: num,
-        bodyDigest: text,
-        contentHash: requiredText,
-        rawHash: text,
-        url: requiredText,
-        canonicalUrl: text,
-        title: text,
-        description: text,
-        contentType: text,
-        language: text,
-        statusCode: { type: 'number', required: true },
-        headingsOutline: anyValue,
-        wordCount: num,
-        charCount: num,
-        outlinks: stringList,
-        internalLinkCount: num,
-        externalLinkCount: num,
-        etag: text,
-        lastModified: text,
-        crawledAt: requiredText,
-        createdAt: requiredText,
-        fetchLatencyMs: num,
-        extractionLatencyMs: num,
-        isTombstone: bool,
-        extra: anyValue,
+        ...VERSION_FIELDS,
       },
       indexes: {
         byId: {
@@ -113,3 +120,44 @@ export function versionChunkEntity(options: EntityOptions) {
 }
 
 export type VersionChunkEntity = ReturnType<typeof versionChunkEntity>
+
+/**
+ * Documented layout: `{prefix}versions`, HASH `page_id`, RANGE `version_id`. Chunks of large
+ * bodies live in the same table under `version_id` = `<versionId>#chunk:<digest>:<n>`, marked
+ * by `chunk_of`, and are skipped by every version read.
+ */
+export function versionTableEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'version', version: '1', service: SERVICE },
+      attributes: snakeFields(VERSION_FIELDS),
+      indexes: {
+        byId: { pk: plainKey('page_id', 'pageId'), sk: plainKey('version_id', 'versionId') },
+      },
+    },
+    options,
+  )
+}
+
+export type VersionTableEntity = ReturnType<typeof versionTableEntity>
+
+export function versionChunkTableEntity(options: EntityOptions) {
+  return new Entity(
+    {
+      model: { entity: 'versionchunk', version: '1', service: SERVICE },
+      attributes: {
+        pageId: { type: 'string', field: 'page_id', required: true },
+        chunkKey: { type: 'string', field: 'version_id', required: true },
+        chunkOf: { type: 'string', field: 'chunk_of', required: true },
+        siteId: { type: 'string', field: 'site_id', required: true },
+        data: { type: 'any', required: true },
+      },
+      indexes: {
+        byId: { pk: plainKey('page_id', 'pageId'), sk: plainKey('version_id', 'chunkKey') },
+      },
+    },
+    options,
+  )
+}
+
+export type VersionChunkTableEntity = ReturnType<typeof versionChunkTableEntity>

@@ -11,7 +11,7 @@ export type EngineName = 'dynalite' | 'dynamodb-local'
 export type LayoutName = 'single-table' | 'multi-table'
 
 export const ENGINES: EngineName[] = ['dynalite', 'dynamodb-local']
-export const LAYOUTS: LayoutName[] = ['single-table']
+export const LAYOUTS: LayoutName[] = ['single-table', 'multi-table']
 
 /** Every layout × engine pair the contract suite runs over. */
 export const MATRIX = LAYOUTS.flatMap((layout) => ENGINES.map((engine) => ({ layout, engine })))

@@ -74,3 +74,32 @@ export function assertError(error: unknown): string | undefined {
   if (typeof error !== 'string') throw new ValidationError([{ path: 'error', message: 'must be a string' }])
   return error
 }
+
+/** What a status update writes: fields to set, fields to remove, and whether a retry is counted. */
+export interface StatusChange {
+  set: { status: FrontierStatus; completedAt?: string; lastError?: string; ttl?: number }
+  remove: ('ttl' | 'leaseExpiresAt' | 'workerId')[]
+  countsRetry: boolean
+}
+
+/**
+ * A status update: finished statuses stamp `completedAt` and an expiry; leaving `in_progress`
+ * ends the lease; back to `pending` also forgets the worker; `failed` counts a retry.
+ */
+export function statusChange(next: FrontierStatus, now: Date, ttlDays: number | null, error?: string): StatusChange {
+  const ttl = expiryOf(next, now, ttlDays)
+  const remove: StatusChange['remove'] = []
+  if (ttl === undefined) remove.push('ttl')
+  if (next !== 'in_progress') remove.push('leaseExpiresAt')
+  if (next === 'pending') remove.push('workerId')
+  return {
+    set: {
+      status: next,
+      ...(TERMINAL_STATUSES.includes(next) ? { completedAt: now.toISOString() } : {}),
+      ...(error !== undefined ? { lastError: error } : {}),
+      ...(ttl !== undefined ? { ttl } : {}),
+    },
+    remove,
+    countsRetry: next === 'failed',
+  }
+}

@@ -165,3 +165,35 @@ export async function mergedQueryPage<T>(
   const finished = next.every((position) => position === true)
   return { items: merged.map((row) => row.item), cursor: finished ? null : encodeCursor(next) }
 }
+
+/**
+ * A listing that reads several Queries one after another (all of the first, then the second…).
+ * The cursor holds which Query it is in and that Query's own cursor.
+ */
+export async function chainedQueryPage<T>(
+  client: DynamoDBClientLike,
+  queries: PagedQuery<T>[],
+  options: ListOptions | undefined,
+): Promise<ListResult<T>> {
+  const limit = pageSize(options)
+  const position = decodeCursor(
+    options?.cursor,
+    (value): value is { q: number; c: string | null } =>
+      typeof (value as { q?: unknown })?.q === 'number' && (value as { q: number }).q < queries.length,
+  ) ?? { q: 0, c: null }
+  const items: T[] = []
+  let { q, c } = position
+  while (q < queries.length) {
+    const page = await queryPage(client, queries[q]!, { limit: limit - items.length, cursor: c })
+    items.push(...page.items)
+    if (page.cursor !== null) return { items, cursor: encodeCursor({ q, c: page.cursor }) }
+    q++
+    c = null
+    if (items.length === limit) {
+      // Full, and this Query is done: whether the next ones hold anything is left to the next page,
+      // unless none is left.
+      return { items, cursor: q < queries.length ? encodeCursor({ q, c: null }) : null }
+    }
+  }
+  return { items, cursor: null }
+}

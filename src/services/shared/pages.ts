@@ -18,6 +18,19 @@ export function pageCountDelta(
   return { siteId, total: before === null ? 1 : 0, live: (after.isTombstone ? 0 : 1) - (wasLive ? 1 : 0) }
 }
 
+/** Sums count changes per site; sites whose counts did not change are left out. */
+export function sumCountsBySite(deltas: PageCountDelta[]): Map<string, { total: number; live: number }> {
+  const bySite = new Map<string, { total: number; live: number }>()
+  for (const delta of deltas) {
+    const sum = bySite.get(delta.siteId) ?? { total: 0, live: 0 }
+    sum.total += delta.total
+    sum.live += delta.live
+    bySite.set(delta.siteId, sum)
+  }
+  for (const [siteId, sum] of bySite) if (sum.total === 0 && sum.live === 0) bySite.delete(siteId)
+  return bySite
+}
+
 export function assertRevision(expectedRevision: number | undefined): void {
   if (expectedRevision !== undefined && (!Number.isInteger(expectedRevision) || expectedRevision < 0)) {
     throw new ValidationError([{ path: 'expectedRevision', message: 'must be a non-negative integer' }])

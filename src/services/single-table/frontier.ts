@@ -23,6 +23,7 @@ import {
   parseClaim,
   parseStatus,
   splitDuplicates,
+  statusChange,
 } from '../shared/frontier.js'
 import {
   type ListOptions,
@@ -110,23 +111,10 @@ export class SingleTableFrontier {
     const next = parseStatus(status)
     const owner = assertOwner(options?.workerId)
     const error = assertError(options?.error)
-    const now = new Date()
-    const ttl = expiryOf(next, now, this.ctx.config.frontierTtlDays)
+    const change = statusChange(next, new Date(), this.ctx.config.frontierTtlDays, error)
     const key = this.key(run, id)
-    const update = this.ctx.entities.frontier.patch(key).set({
-      status: next,
-      ...(next === 'completed' || next === 'failed' || next === 'skipped'
-        ? { completedAt: now.toISOString() }
-        : {}),
-      ...(error !== undefined ? { lastError: error } : {}),
-      ...(ttl !== undefined ? { ttl } : {}),
-    })
-    const removed: ('ttl' | 'leaseExpiresAt' | 'workerId')[] = []
-    if (ttl === undefined) removed.push('ttl')
-    if (next !== 'in_progress') removed.push('leaseExpiresAt')
-    if (next === 'pending') removed.push('workerId')
-    update.remove(removed)
-    if (next === 'failed') update.add({ retryCount: 1 })
+    const update = this.ctx.entities.frontier.patch(key).set(change.set).remove(change.remove)
+    if (change.countsRetry) update.add({ retryCount: 1 })
     if (owner !== undefined) {
       update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
     }

@@ -7,7 +7,14 @@ import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import { isConditionFailure, isThrottling } from '../shared/aws-errors.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
-import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
+import {
+  assertRevision,
+  bulkSave,
+  cutoffOf,
+  type PageCountDelta,
+  pageCountDelta,
+  sumCountsBySite,
+} from '../shared/pages.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
@@ -76,19 +83,8 @@ export class SingleTablePages {
 
   /** Adds the deltas to each site's counter item: one UpdateItem per site that changed. */
   async applyCounts(deltas: PageCountDelta[]): Promise<void> {
-    const bySite = new Map<string, { total: number; live: number }>()
-    for (const delta of deltas) {
-      const sum = bySite.get(delta.siteId) ?? { total: 0, live: 0 }
-      sum.total += delta.total
-      sum.live += delta.live
-      bySite.set(delta.siteId, sum)
-    }
-    for (const [siteId, { total, live }] of bySite) {
-      if (total === 0 && live === 0) continue
-      await this.ctx.entities.pageCount
-        .update({ siteKey: keyPart(siteId) })
-        .add({ total, live })
-        .go({ response: 'none' })
+    for (const [siteId, { total, live }] of sumCountsBySite(deltas)) {
+      await this.ctx.entities.pageCount.update({ siteKey: keyPart(siteId) }).add({ total, live }).go({ response: 'none' })
     }
   }
 

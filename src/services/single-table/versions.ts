@@ -1,22 +1,15 @@
 import { z } from 'zod'
-import { ValidationError } from '../../errors.js'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
+import { PageSchema, type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import { type BatchWrite, batchWrite } from '../shared/batch.js'
-import { chunkNo, decodeBody, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
+import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
+import { assembleVersion, type StoredVersion } from '../shared/versions.js'
 import { type ListOptions, type ListResult, pageSize, queryAll, queryPage } from '../shared/listing.js'
 import { toStored } from '../shared/stored.js'
 import { KEYS, type SingleTableContext } from './context.js'
-
-type VersionItem = Record<string, unknown> & {
-  bodyEncoding?: string
-  bodyData?: Uint8Array
-  bodyChunks?: number
-  bodyDigest?: string
-}
 
 /**
  * Versions: by id (GetItem), newest first and current (one Query of the page's partition), bodies
@@ -67,7 +60,7 @@ export class SingleTableVersions {
     const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
     const versionKey = keyPart(validate(IdSchema, versionId, 'versionId'))
     const { data } = await this.ctx.entities.version.get({ pageKey, versionKey }).go()
-    return data ? ((await this.complete(data as VersionItem)) ?? null) : null
+    return data ? ((await this.complete(data as StoredVersion)) ?? null) : null
   }
 
   async current(pageId: string): Promise<PageVersion | null> {
@@ -85,15 +78,16 @@ export class SingleTableVersions {
         keyAttributes: KEYS.primary,
         read: (raw) => {
           const [item] = version.parse({ Items: [raw] }).data
-          return item ? this.complete(item as VersionItem) : undefined
+          return item ? this.complete(item as StoredVersion) : undefined
         },
       },
       options,
     )
   }
 
-  /** The versions of a page's partition in one collection Query, newest first (page in the same Query). */
-  async readCollection(pageId: string, limit: number) {
+  /** The page and its newest versions: one Query of the page's `pageVersions` collection. */
+  async pageWithVersions(siteId: string, pageId: string, limit: number) {
+    const site = validate(IdSchema, siteId, 'siteId')
     const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
     const size = pageSize({ limit })
     const { data } = await this.ctx.service.collections
@@ -101,26 +95,15 @@ export class SingleTableVersions {
       .go({ order: 'desc', limit: size + 2, pages: 1 })
     const versions: PageVersion[] = []
     for (const item of data.version) {
-      const version = await this.complete(item as VersionItem)
+      const version = await this.complete(item as StoredVersion)
       if (version) versions.push(version)
     }
-    return { pages: data.page, versions: versions.slice(0, size) }
+    const page = data.page.find((candidate) => candidate.siteId === site)
+    return { page: page ? fromStored(PageSchema, page, 'page') : null, versions: versions.slice(0, size) }
   }
 
-  /** The model of a stored version with its body; `undefined` when the body is incomplete. */
-  async complete(item: VersionItem): Promise<PageVersion | undefined> {
-    const { bodyEncoding, bodyData, bodyChunks, bodyDigest, ...fields } = item
-    if (bodyEncoding === 'gzip' && bodyData) {
-      const payload = decodeBody(bodyData, bodyDigest)
-      return payload && fromStored(PageVersionSchema, { ...fields, ...payload }, 'version')
-    }
-    if (bodyEncoding === 'gzip-chunked') {
-      const chunks = await this.readChunks(fields, bodyDigest ?? '')
-      if (chunks.length !== bodyChunks) return undefined
-      const payload = decodeBody(chunks, bodyDigest)
-      return payload && fromStored(PageVersionSchema, { ...fields, ...payload }, 'version')
-    }
-    return fromStored(PageVersionSchema, fields, 'version')
+  complete(item: StoredVersion): Promise<PageVersion | undefined> {
+    return assembleVersion(item, (digest) => this.readChunks(item, digest))
   }
 
   private async readChunks(fields: Record<string, unknown>, digest: string): Promise<Uint8Array[]> {
@@ -171,17 +154,4 @@ export class SingleTableVersions {
       return { table: this.ctx.table, key: { pk: Item.pk, sk: Item.sk }, item: Item, id: version.versionId }
     })
   }
-}
-
-/** commitVersion's consistency check: the version must belong to the page it is committed to. */
-export function assertSamePage(
-  page: { pageId: string; siteId: string },
-  version: { pageId: string; siteId: string },
-) {
-  const issues = []
-  if (page.pageId !== version.pageId)
-    issues.push({ path: 'version.pageId', message: 'must equal page.pageId' })
-  if (page.siteId !== version.siteId)
-    issues.push({ path: 'version.siteId', message: 'must equal page.siteId' })
-  if (issues.length > 0) throw new ValidationError(issues)
 }

@@ -1,0 +1,252 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { z } from 'zod'
+import { ConflictError, NotFoundError } from '../../errors.js'
+import { FRONTIER_INDEXES } from '../../entities/frontier.js'
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import { type FrontierItem, type FrontierItemInput, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import { isConditionFailure } from '../shared/aws-errors.js'
+import { batchWrite } from '../shared/batch.js'
+import {
+  assertError,
+  assertOwner,
+  type Claim,
+  compareQueueOrder,
+  expiryOf,
+  isExpired,
+  parseClaim,
+  parseStatus,
+  splitDuplicates,
+  statusChange,
+} from '../shared/frontier.js'
+import { decodeCursor, encodeCursor, type ListOptions, type ListResult, pageSize, queryAll } from '../shared/listing.js'
+import { mapConcurrent } from '../shared/retry.js'
+import { toStored } from '../shared/stored.js'
+import type { ClaimOptions } from '../storage-backend.js'
+import type { FrontierStore } from '../stores.js'
+import { formatItem, type MultiTableContext } from './context.js'
+
+const ENQUEUE_CONCURRENCY = 16
+type QueueCursor = { p: number; d: string; i: string }
+const isQueueCursor = (v: unknown): v is QueueCursor =>
+  typeof (v as QueueCursor)?.p === 'number' && typeof (v as QueueCursor)?.d === 'string' && typeof (v as QueueCursor)?.i === 'string'
+
+/**
+ * The frontier in `{prefix}frontier` (HASH run_id, RANGE item_id: the plain run id, no shards),
+ * listed and claimed through the added `run_id-priority-index`. That index orders by priority
+ * only, so a page also reads the rest of the priority group at its end and orders it by
+ * discoveredAt and itemId, as the single table does.
+ */
+export class MultiTableFrontier implements FrontierStore {
+  constructor(private readonly ctx: MultiTableContext) {}
+
+  async save(input: FrontierItemInput): Promise<FrontierItem> {
+    const item = validate(FrontierItemSchema, input, 'item')
+    await this.ctx.entities.frontier.put(this.attributes(item)).go({ response: 'none' })
+    return item
+  }
+
+  async enqueue(inputs: FrontierItemInput[]): Promise<{ added: number; duplicates: number }> {
+    const items = validate(z.array(FrontierItemSchema), inputs, 'items')
+    const { unique, repeats } = splitDuplicates(items)
+    const results = await mapConcurrent(unique, ENQUEUE_CONCURRENCY, async (item) => {
+      try {
+        await this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' })
+        return true
+      } catch (error) {
+        if (isConditionFailure(error)) return false
+        throw error
+      }
+    })
+    const failure = results.find((r) => r.status === 'rejected')
+    if (failure) throw (failure as PromiseRejectedResult).reason
+    const added = results.filter((r) => r.status === 'fulfilled' && r.value).length
+    return { added, duplicates: repeats + unique.length - added }
+  }
+
+  async list(runId: string, options?: ListOptions & { status?: FrontierStatus }): Promise<ListResult<FrontierItem>> {
+    const run = validate(IdSchema, runId, 'runId')
+    const status = options?.status === undefined ? undefined : parseStatus(options.status)
+    const limit = pageSize(options)
+    const after = decodeCursor(options?.cursor, isQueueCursor)
+    const found: FrontierItem[] = []
+    let start: Record<string, unknown> | undefined
+    let boundary: number | undefined
+    do {
+      const output = (await this.ctx.transport.send(
+        new QueryCommand({ ...this.byPriority(run, status, after?.p), Limit: limit + 1, ExclusiveStartKey: start }),
+      )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
+      for (const raw of output.Items ?? []) {
+        const item = this.read(raw)
+        if (item && (!after || compareQueueOrder(item, cursorItem(after)) > 0)) found.push(item)
+      }
+      start = output.LastEvaluatedKey
+      found.sort(compareQueueOrder)
+      boundary = found.length >= limit ? found[limit - 1]!.priority : undefined
+    } while (start && (boundary === undefined || Number(start.priority) === boundary))
+    const items = found.slice(0, limit)
+    const more = found.length > limit || start !== undefined
+    const last = items[items.length - 1]
+    return {
+      items,
+      cursor: more && last ? encodeCursor({ p: last.priority, d: last.discoveredAt.toISOString(), i: last.itemId }) : null,
+    }
+  }
+
+  async claim(runId: string, options: ClaimOptions): Promise<FrontierItem[]> {
+    const run = validate(IdSchema, runId, 'runId')
+    const claim = parseClaim(options)
+    const claimed = await this.claimFrom(run, 'pending', claim, claim.limit)
+    if (claimed.length < claim.limit) {
+      claimed.push(...(await this.claimFrom(run, 'in_progress', claim, claim.limit - claimed.length)))
+    }
+    return claimed.sort(compareQueueOrder)
+  }
+
+  async updateStatus(
+    runId: string,
+    itemId: string,
+    status: FrontierStatus,
+    options?: { error?: string; workerId?: string },
+  ): Promise<FrontierItem> {
+    const run = validate(IdSchema, runId, 'runId')
+    const id = validate(IdSchema, itemId, 'itemId')
+    const next = parseStatus(status)
+    const owner = assertOwner(options?.workerId)
+    const error = assertError(options?.error)
+    const change = statusChange(next, new Date(), this.ctx.config.frontierTtlDays, error)
+    const key = { runId: run, itemId: id }
+    const update = this.ctx.entities.frontier.patch(key).set(change.set).remove(change.remove)
+    if (change.countsRetry) update.add({ retryCount: 1 })
+    if (owner !== undefined) {
+      update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
+    }
+    try {
+      const { data } = await update.go({ response: 'all_new' })
+      return fromStored(FrontierItemSchema, data, 'frontier item')
+    } catch (cause) {
+      if (!isConditionFailure(cause)) throw cause
+      const { data } = await this.ctx.entities.frontier.get(key).go()
+      if (!data || isExpired((data as { ttl?: number }).ttl)) {
+        throw new NotFoundError(`Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`, { cause })
+      }
+      throw new ConflictError(`Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`, {
+        cause,
+      })
+    }
+  }
+
+  async clear(runId: string): Promise<number> {
+    const run = validate(IdSchema, runId, 'runId')
+    let deleted = 0
+    const input = {
+      TableName: this.ctx.names.frontier,
+      KeyConditionExpression: '#run = :run',
+      ProjectionExpression: '#run, item_id',
+      ExpressionAttributeNames: { '#run': 'run_id' },
+      ExpressionAttributeValues: { ':run': run },
+    }
+    for await (const items of queryAll(this.ctx.transport, input)) {
+      await batchWrite(
+        this.ctx.transport,
+        items.map((item) => ({
+          table: this.ctx.names.frontier,
+          key: { run_id: item.run_id, item_id: item.item_id },
+          id: String(item.item_id),
+        })),
+      )
+      deleted += items.length
+    }
+    return deleted
+  }
+
+  private async claimFrom(run: string, status: 'pending' | 'in_progress', claim: Claim, want: number) {
+    const claimed: FrontierItem[] = []
+    const input = { ...this.byPriority(run, status), Limit: Math.min(100, want * 2) }
+    if (status === 'in_progress') {
+      input.FilterExpression = `${input.FilterExpression} AND #lease < :now`
+      input.ExpressionAttributeNames = { ...input.ExpressionAttributeNames, '#lease': 'lease_expires_at' }
+      input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ':now': claim.now.toISOString() }
+    }
+    for await (const raws of queryAll(this.ctx.transport, input)) {
+      let candidates = raws.map((raw) => this.read(raw)).filter((item): item is FrontierItem => item !== undefined)
+      while (candidates.length > 0 && claimed.length < want) {
+        const batch = candidates.slice(0, want - claimed.length)
+        candidates = candidates.slice(batch.length)
+        const results = await Promise.all(batch.map((item) => this.take(item, claim)))
+        claimed.push(...results.filter((item): item is FrontierItem => item !== null))
+      }
+      if (claimed.length >= want) break
+    }
+    return claimed
+  }
+
+  private async take(item: FrontierItem, claim: Claim): Promise<FrontierItem | null> {
+    const seenLease = item.leaseExpiresAt?.toISOString()
+    try {
+      const { data } = await this.ctx.entities.frontier
+        .update({ runId: item.runId, itemId: item.itemId })
+        .set({
+          status: 'in_progress',
+          workerId: claim.workerId,
+          leaseExpiresAt: claim.leaseExpiresAt.toISOString(),
+          startedAt: claim.now.toISOString(),
+        })
+        .where((attr, op) =>
+          item.status === 'pending'
+            ? op.eq(attr.status, 'pending')
+            : `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.leaseExpiresAt, seenLease ?? '')}`,
+        )
+        .go({ response: 'all_new' })
+      return fromStored(FrontierItemSchema, data, 'frontier item')
+    } catch (error) {
+      if (isConditionFailure(error)) return null
+      throw error
+    }
+  }
+
+  /** A Query of the run's items, highest priority first, optionally of one status and from a priority down. */
+  private byPriority(run: string, status?: FrontierStatus, atMost?: number) {
+    return {
+      TableName: this.ctx.names.frontier,
+      IndexName: FRONTIER_INDEXES.byPriority,
+      KeyConditionExpression: atMost === undefined ? '#run = :run' : '#run = :run AND #priority <= :atMost',
+      ScanIndexForward: false,
+      ...(status ? { FilterExpression: '#status = :status' } : {}),
+      ExpressionAttributeNames: {
+        '#run': 'run_id',
+        ...(atMost === undefined ? {} : { '#priority': 'priority' }),
+        ...(status ? { '#status': 'status' } : {}),
+      } as Record<string, string>,
+      ExpressionAttributeValues: {
+        ':run': run,
+        ...(atMost === undefined ? {} : { ':atMost': atMost }),
+        ...(status ? { ':status': status } : {}),
+      } as Record<string, unknown>,
+    } as {
+      TableName: string
+      IndexName: string
+      KeyConditionExpression: string
+      ScanIndexForward: boolean
+      FilterExpression?: string
+      ExpressionAttributeNames: Record<string, string>
+      ExpressionAttributeValues: Record<string, unknown>
+    }
+  }
+
+  private read(raw: Record<string, unknown>): FrontierItem | undefined {
+    if (isExpired(raw.ttl)) return undefined
+    const item = formatItem(this.ctx.entities.frontier, raw)
+    return item && fromStored(FrontierItemSchema, item, 'frontier item')
+  }
+
+  private attributes(item: FrontierItem) {
+    return { ...toStored(item), ttl: expiryOf(item.status, new Date(), this.ctx.config.frontierTtlDays) }
+  }
+}
+
+/** A stand-in item at the cursor's place in queue order. */
+function cursorItem(cursor: QueueCursor): FrontierItem {
+  return { priority: cursor.p, discoveredAt: new Date(cursor.d), itemId: cursor.i } as FrontierItem
+}

@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto'
+import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { z } from 'zod'
+import { ConflictError } from '../../errors.js'
+import { PAGES_INDEXES } from '../../entities/page.js'
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import { isConditionFailure, isThrottling } from '../shared/aws-errors.js'
+import { chainedQueryPage, type ListOptions, type ListResult, type PagedQuery, queryPage } from '../shared/listing.js'
+import {
+  assertRevision,
+  bulkSave,
+  cutoffOf,
+  type PageCountDelta,
+  pageCountDelta,
+  sumCountsBySite,
+} from '../shared/pages.js'
+import { nullFields, toStored } from '../shared/stored.js'
+import type { SaveOptions } from '../storage-backend.js'
+import type { PageStore } from '../stores.js'
+import { formatItem, type MultiTableContext } from './context.js'
+
+const UrlSchema = z.string().min(1, { error: 'must not be empty' })
+/** DynamoDB's limit on an index partition-key value. */
+const MAX_INDEX_KEY_BYTES = 2048
+const TABLE_KEYS = ['site_id', 'page_id'] as const
+const RECRAWL_KEYS = ['site_id', 'page_id', 'last_crawled'] as const
+const LIVE = '(attribute_not_exists(#tomb) OR #tomb = :false)'
+
+/**
+ * What the documented `url` attribute (the `url-index` key) holds: the URL itself when it fits the
+ * 2,048-byte index-key limit; for a longer URL, its first 1,900 bytes, `#sha256=` and the SHA-256
+ * of the whole URL (the whole URL is then kept in `full_url`).
+ */
+export function urlIndexValue(url: string): string {
+  if (Buffer.byteLength(url, 'utf8') <= MAX_INDEX_KEY_BYTES) return url
+  let head = Buffer.from(url, 'utf8').subarray(0, 1900).toString('utf8')
+  if (head.endsWith('\uFFFD')) head = head.slice(0, -1)
+  return `${head}#sha256=${createHash('sha256').update(url, 'utf8').digest('hex')}`
+}
+
+/**
+ * Pages in `{prefix}pages`: by id (GetItem), by URL (documented `url-index`, filtered to the site),
+ * a site's pages (the site's partition), the recrawl queue (never-crawled pages from the table,
+ * then the added `site_id-last_crawled-index`), counts on the site item.
+ */
+export class MultiTablePages implements PageStore {
+  constructor(private readonly ctx: MultiTableContext) {}
+
+  async save(input: PageInput, options?: SaveOptions): Promise<Page> {
+    const page = validate(PageSchema, input, 'page')
+    assertRevision(options?.expectedRevision)
+    const { page: saved, delta } = await this.write(page, options?.expectedRevision)
+    await this.applyCounts([delta])
+    return saved
+  }
+
+  async write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }> {
+    const { revision: _ignored, siteId, pageId, ...fields } = page
+    const indexUrl = urlIndexValue(page.url)
+    const removed: string[] = nullFields(fields)
+    if (indexUrl === page.url) removed.push('fullUrl')
+    const update = this.ctx.entities.page
+      .update({ siteId, pageId })
+      .set({ ...toStored(fields), url: indexUrl, ...(indexUrl === page.url ? {} : { fullUrl: page.url }) })
+      .add({ revision: 1 })
+    if (removed.length > 0) update.remove(removed as never[])
+    if (expectedRevision !== undefined) {
+      update.where((attr, op) =>
+        expectedRevision === 0 ? op.notExists(attr.revision) : op.eq(attr.revision, expectedRevision),
+      )
+    }
+    let old: { firstSeen?: string; isTombstone?: boolean; revision?: number }
+    try {
+      old = (await update.go({ response: 'updated_old' })).data ?? {}
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ConflictError(
+          `Page ${JSON.stringify(pageId)} of site ${JSON.stringify(siteId)} is not at revision ${expectedRevision}`,
+          { cause: error },
+        )
+      }
+      throw error
+    }
+    const existed = Object.keys(old).length > 0
+    return {
+      page: { ...page, revision: (old.revision ?? 0) + 1 },
+      delta: pageCountDelta(siteId, existed ? { isTombstone: old.isTombstone ?? false } : null, page),
+    }
+  }
+
+  /** Adds the deltas to each site item's counters: one UpdateItem per site that changed. */
+  async applyCounts(deltas: PageCountDelta[]): Promise<void> {
+    for (const [siteId, { total, live }] of sumCountsBySite(deltas)) {
+      await this.ctx.entities.site
+        .update({ siteId })
+        .add({ pageCount: total, livePageCount: live })
+        .go({ response: 'none' })
+    }
+  }
+
+  async get(siteId: string, pageId: string): Promise<Page | null> {
+    const site = validate(IdSchema, siteId, 'siteId')
+    const id = validate(IdSchema, pageId, 'pageId')
+    const { data } = await this.ctx.entities.page.get({ siteId: site, pageId: id }).go()
+    return data ? this.toPage(data) : null
+  }
+
+  async byUrl(siteId: string, url: string): Promise<Page | null> {
+    const site = validate(IdSchema, siteId, 'siteId')
+    const exactUrl = validate(UrlSchema, url, 'url')
+    const output = (await this.ctx.transport.send(
+      new QueryCommand({
+        TableName: this.ctx.names.pages,
+        IndexName: PAGES_INDEXES.byUrl,
+        KeyConditionExpression: '#url = :url',
+        FilterExpression: '#site = :site',
+        ExpressionAttributeNames: { '#url': 'url', '#site': 'site_id' },
+        ExpressionAttributeValues: { ':url': urlIndexValue(exactUrl), ':site': site },
+      }),
+    )) as { Items?: Record<string, unknown>[] }
+    for (const raw of output.Items ?? []) {
+      const page = this.read(raw)
+      if (page?.url === exactUrl) return page
+    }
+    return null
+  }
+
+  list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
+    const site = validate(IdSchema, siteId, 'siteId')
+    const live = !options?.includeTombstones
+    return queryPage(
+      this.ctx.transport,
+      {
+        input: {
+          TableName: this.ctx.names.pages,
+          KeyConditionExpression: '#site = :site',
+          ...(live ? { FilterExpression: LIVE } : {}),
+          ExpressionAttributeNames: { '#site': 'site_id', ...(live ? { '#tomb': 'is_tombstone' } : {}) },
+          ExpressionAttributeValues: { ':site': site, ...(live ? { ':false': false } : {}) },
+        },
+        keyAttributes: TABLE_KEYS,
+        read: (raw) => this.read(raw),
+      },
+      options,
+    )
+  }
+
+  needingRecrawl(
+    siteId: string,
+    options?: ListOptions & { maxAgeHours?: number; now?: Date },
+  ): Promise<ListResult<Page>> {
+    const site = validate(IdSchema, siteId, 'siteId')
+    const cutoff = cutoffOf(options)
+    const neverCrawled: PagedQuery<Page> = {
+      input: {
+        TableName: this.ctx.names.pages,
+        KeyConditionExpression: '#site = :site',
+        FilterExpression: `attribute_not_exists(#crawled) AND ${LIVE}`,
+        ExpressionAttributeNames: { '#site': 'site_id', '#crawled': 'last_crawled', '#tomb': 'is_tombstone' },
+        ExpressionAttributeValues: { ':site': site, ':false': false },
+      },
+      keyAttributes: TABLE_KEYS,
+      read: (raw) => this.read(raw),
+    }
+    const oldestFirst: PagedQuery<Page> = {
+      input: {
+        TableName: this.ctx.names.pages,
+        IndexName: PAGES_INDEXES.recrawl,
+        KeyConditionExpression: cutoff ? '#site = :site AND #crawled < :cutoff' : '#site = :site',
+        FilterExpression: LIVE,
+        ExpressionAttributeNames: { '#site': 'site_id', '#tomb': 'is_tombstone', ...(cutoff ? { '#crawled': 'last_crawled' } : {}) },
+        ExpressionAttributeValues: { ':site': site, ':false': false, ...(cutoff ? { ':cutoff': cutoff.toISOString() } : {}) },
+      },
+      keyAttributes: RECRAWL_KEYS,
+      read: (raw) => this.read(raw),
+    }
+    return chainedQueryPage(this.ctx.transport, [neverCrawled, oldestFirst], options)
+  }
+
+  async count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number> {
+    const site = validate(IdSchema, siteId, 'siteId')
+    const { data } = await this.ctx.entities.site.get({ siteId: site }).go({ attributes: ['pageCount', 'livePageCount'] })
+    return Math.max(0, (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0)
+  }
+
+  async saveBulk(inputs: PageInput[]): Promise<number> {
+    const pages = validate(z.array(PageSchema), inputs, 'pages')
+    const { deltas, failure } = await bulkSave(pages, (page) => this.write(page), isThrottling)
+    await this.applyCounts(deltas)
+    if (failure) throw failure
+    return deltas.length
+  }
+
+  private read(raw: Record<string, unknown>): Page | undefined {
+    const item = formatItem(this.ctx.entities.page, raw)
+    return item && this.toPage(item)
+  }
+
+  private toPage(item: Record<string, unknown>): Page {
+    const { fullUrl, ...fields } = item
+    return fromStored(PageSchema, { ...fields, url: fullUrl ?? fields.url }, 'page')
+  }
+}

@@ -1,0 +1,56 @@
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import { type CrawlRun, type CrawlRunInput, CrawlRunSchema } from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import { withoutCredentials } from '../shared/credentials.js'
+import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
+import { toStored } from '../shared/stored.js'
+import type { RunStore } from '../stores.js'
+import { formatItem, type MultiTableContext } from './context.js'
+
+const BY_SITE_KEYS = ['site_id', 'run_id', 'created_at'] as const
+
+/** Runs in `{prefix}runs`: by id through the documented `run_id` GSI, newest first through the added one. */
+export class MultiTableRuns implements RunStore {
+  constructor(private readonly ctx: MultiTableContext) {}
+
+  async save(input: CrawlRunInput): Promise<CrawlRun> {
+    const run = validate(CrawlRunSchema, input, 'run')
+    run.configSnapshot = withoutCredentials(run.configSnapshot)
+    await this.ctx.entities.run.put(toStored(run)).go({ response: 'none' })
+    return run
+  }
+
+  async get(runId: string): Promise<CrawlRun | null> {
+    const id = validate(IdSchema, runId, 'runId')
+    const { data } = await this.ctx.entities.run.query.byRun({ runId: id }).go({ ignoreOwnership: true, pages: 1 })
+    const [run] = data
+    return run ? fromStored(CrawlRunSchema, run, 'run') : null
+  }
+
+  list(siteId: string, options?: ListOptions): Promise<ListResult<CrawlRun>> {
+    const id = validate(IdSchema, siteId, 'siteId')
+    const run = this.ctx.entities.run
+    return queryPage(
+      this.ctx.transport,
+      {
+        input: run.query.bySite({ siteId: id }).params({ order: 'desc' }),
+        keyAttributes: BY_SITE_KEYS,
+        read: (raw) => {
+          const item = formatItem(run, raw)
+          return item && fromStored(CrawlRunSchema, item, 'run')
+        },
+      },
+      options,
+    )
+  }
+
+  async latest(siteId: string): Promise<CrawlRun | null> {
+    const id = validate(IdSchema, siteId, 'siteId')
+    const { data } = await this.ctx.entities.run.query
+      .bySite({ siteId: id })
+      .go({ order: 'desc', limit: 1, pages: 1, ignoreOwnership: true })
+    const [latest] = data
+    return latest ? fromStored(CrawlRunSchema, latest, 'run') : null
+  }
+}

@@ -1,0 +1,72 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb'
+import { IdSchema } from '../../model/ids.js'
+import { fromStored } from '../../model/read.js'
+import { type CrawlRun, type Site, type SiteInput, SiteSchema } from '../../model/schemas.js'
+import { validate } from '../../model/validate.js'
+import { withoutCredentials } from '../shared/credentials.js'
+import { decodeCursor, encodeCursor, type ListOptions, type ListResult, pageSize } from '../shared/listing.js'
+import { nullFields, toStored } from '../shared/stored.js'
+import type { RunStore, SiteStore } from '../stores.js'
+import { formatItem, type MultiTableContext } from './context.js'
+
+type SiteCursor = { c: string; s: string }
+const isSiteCursor = (v: unknown): v is SiteCursor =>
+  typeof (v as SiteCursor)?.c === 'string' && typeof (v as SiteCursor)?.s === 'string'
+
+/**
+ * Sites in `{prefix}sites`. The documented table has no key to order sites by, and an added index
+ * may only use documented attributes, none of which is shared by all sites: listing reads the
+ * table (one item per site) and sorts newest first. The site item also holds the page counters,
+ * which a save keeps (UpdateItem, not PutItem).
+ */
+export class MultiTableSites implements SiteStore {
+  constructor(
+    private readonly ctx: MultiTableContext,
+    private readonly runs: RunStore,
+  ) {}
+
+  async save(input: SiteInput): Promise<Site> {
+    const site = validate(SiteSchema, input, 'site')
+    site.config = withoutCredentials(site.config)
+    const { siteId, ...fields } = site
+    const update = this.ctx.entities.site.update({ siteId }).set(toStored(fields))
+    const removed = nullFields(fields)
+    if (removed.length > 0) update.remove(removed)
+    await update.go({ response: 'none' })
+    return site
+  }
+
+  async get(siteId: string): Promise<Site | null> {
+    const id = validate(IdSchema, siteId, 'siteId')
+    const { data } = await this.ctx.entities.site.get({ siteId: id }).go()
+    return data?.name === undefined ? null : fromStored(SiteSchema, data, 'site')
+  }
+
+  async list(options?: ListOptions): Promise<ListResult<Site>> {
+    const limit = pageSize(options)
+    const after = decodeCursor(options?.cursor, isSiteCursor)
+    const sites: Site[] = []
+    let start: Record<string, unknown> | undefined
+    do {
+      const output = (await this.ctx.transport.send(
+        new ScanCommand({ TableName: this.ctx.names.sites, ExclusiveStartKey: start }),
+      )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
+      for (const raw of output.Items ?? []) {
+        const item = formatItem(this.ctx.entities.site, raw)
+        if (item?.name !== undefined) sites.push(fromStored(SiteSchema, item, 'site'))
+      }
+      start = output.LastEvaluatedKey
+    } while (start)
+    const order = (s: Site): SiteCursor => ({ c: s.createdAt.toISOString(), s: s.siteId })
+    const newerFirst = (a: SiteCursor, b: SiteCursor) => (a.c !== b.c ? (a.c < b.c ? 1 : -1) : a.s < b.s ? 1 : a.s > b.s ? -1 : 0)
+    sites.sort((a, b) => newerFirst(order(a), order(b)))
+    const rest = after ? sites.filter((s) => newerFirst(order(s), after) > 0) : sites
+    const items = rest.slice(0, limit)
+    return { items, cursor: rest.length > limit ? encodeCursor(order(items[items.length - 1]!)) : null }
+  }
+
+  async withRuns(siteId: string, options?: { limit?: number }): Promise<{ site: Site | null; runs: CrawlRun[] }> {
+    const [site, runs] = await Promise.all([this.get(siteId), this.runs.list(siteId, { limit: options?.limit ?? 10 })])
+    return { site, runs: runs.items }
+  }
+}

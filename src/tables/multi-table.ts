@@ -1,0 +1,75 @@
+import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb'
+import type { DynamoDBConfig } from '../config.js'
+import { FRONTIER_INDEXES } from '../entities/frontier.js'
+import { PAGES_INDEXES } from '../entities/page.js'
+import { RUNS_INDEXES } from '../entities/run.js'
+import { billing, throughput } from './billing.js'
+
+/** The five physical tables of the documented layout. */
+export function multiTableNames(config: DynamoDBConfig) {
+  const p = config.tablePrefix
+  return {
+    sites: `${p}sites`,
+    runs: `${p}runs`,
+    pages: `${p}pages`,
+    versions: `${p}versions`,
+    frontier: `${p}frontier`,
+  }
+}
+
+export type MultiTableNames = ReturnType<typeof multiTableNames>
+
+type KeyType = 'S' | 'N'
+
+function table(
+  config: DynamoDBConfig,
+  name: string,
+  hash: string,
+  range: string | undefined,
+  indexes: { name: string; hash: string; range?: string }[],
+  types: Record<string, KeyType> = {},
+): CreateTableCommandInput {
+  const names = new Set([hash, ...(range ? [range] : []), ...indexes.flatMap((i) => [i.hash, ...(i.range ? [i.range] : [])])])
+  const definitions: AttributeDefinition[] = [...names].map((n) => ({ AttributeName: n, AttributeType: types[n] ?? 'S' }))
+  const gsis: GlobalSecondaryIndex[] = indexes.map((index) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.hash, KeyType: 'HASH' },
+      ...(index.range ? [{ AttributeName: index.range, KeyType: 'RANGE' as const }] : []),
+    ],
+    Projection: { ProjectionType: 'ALL' },
+    ...throughput(config),
+  }))
+  return {
+    TableName: name,
+    KeySchema: [{ AttributeName: hash, KeyType: 'HASH' }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])],
+    AttributeDefinitions: definitions,
+    ...(gsis.length > 0 ? { GlobalSecondaryIndexes: gsis } : {}),
+    ...billing(config),
+  }
+}
+
+/**
+ * The documented five tables exactly (keys and the two documented GSIs), plus the added indexes,
+ * each keyed on documented attributes only: `site_id-created_at-index` on runs (runs newest
+ * first), `site_id-last_crawled-index` on pages (recrawl queue), `run_id-priority-index` on
+ * frontier (listing and claims by priority).
+ */
+export function multiTableDefinitions(config: DynamoDBConfig): CreateTableCommandInput[] {
+  const names = multiTableNames(config)
+  return [
+    table(config, names.sites, 'site_id', undefined, []),
+    table(config, names.runs, 'site_id', 'run_id', [
+      { name: RUNS_INDEXES.byRun, hash: 'run_id' },
+      { name: RUNS_INDEXES.bySiteCreated, hash: 'site_id', range: 'created_at' },
+    ]),
+    table(config, names.pages, 'site_id', 'page_id', [
+      { name: PAGES_INDEXES.byUrl, hash: 'url' },
+      { name: PAGES_INDEXES.recrawl, hash: 'site_id', range: 'last_crawled' },
+    ]),
+    table(config, names.versions, 'page_id', 'version_id', []),
+    table(config, names.frontier, 'run_id', 'item_id', [{ name: FRONTIER_INDEXES.byPriority, hash: 'run_id', range: 'priority' }], {
+      priority: 'N',
+    }),
+  ]
+}

@@ -1,0 +1,353 @@
+import { Agent, createServer, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import * as zlib from 'node:zlib'
+import { assertLoopbackEndpoint } from '../../src/testing/index.js'
+
+/**
+ * Probabilities of each fault. `throttle`, `serverError`, `dropConnection` and `dropResponse` are
+ * per request and exclusive (their sum must not exceed 1). `unprocessed` is per write request inside a
+ * BatchWriteItem: each put or delete is held back with this probability and returned as
+ * `UnprocessedItems`, so `unprocessed: 1` leaves every BatchWriteItem entirely unprocessed.
+ */
+export interface FaultRates {
+  /** HTTP 400 ProvisionedThroughputExceededException. */
+  throttle?: number
+  /** HTTP 500 InternalServerError. */
+  serverError?: number
+  /** The socket is destroyed without an answer (the request never reaches the engine). */
+  dropConnection?: number
+  /**
+   * The request reaches the engine, then the socket is destroyed before the answer is sent: the
+   * write happened but the client cannot know (a retry replays it).
+   */
+  dropResponse?: number
+  /** BatchWriteItem only: per write request, held back and returned as UnprocessedItems. */
+  unprocessed?: number
+}
+
+export interface FaultProxyStats {
+  /** DynamoDB requests received. */
+  requests: number
+  /** Requests forwarded to the engine (a partially held-back BatchWriteItem included). */
+  forwarded: number
+  throttle: number
+  serverError: number
+  dropConnection: number
+  dropResponse: number
+  /** BatchWriteItem requests answered with UnprocessedItems added by the proxy. */
+  unprocessed: number
+  /** Write requests held back in those answers. */
+  unprocessedItems: number
+  /** Requests received per operation. */
+  byOperation: Record<string, number>
+}
+
+export interface FaultProxyOptions {
+  /** `http://127.0.0.1:<port>` of a real engine. */
+  target: string
+  rates: FaultRates
+  /** Seed of the fault PRNG: one seed gives one sequence of draws. */
+  seed?: number
+  /** Operations that may get faults; default the data operations (never the table operations). */
+  operations?: string[]
+}
+
+export interface FaultProxy {
+  /** `http://127.0.0.1:<port>` of the proxy, for `endpointUrl`. */
+  readonly endpoint: string
+  /** Live counters (the same object throughout). */
+  readonly stats: FaultProxyStats
+  /** Replaces the fault rates for the requests that follow. */
+  setRates(rates: FaultRates): void
+  stop(): Promise<void>
+}
+
+export const DATA_OPERATIONS = [
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'TransactGetItems',
+  'TransactWriteItems',
+  'ExecuteStatement',
+  'BatchExecuteStatement',
+  'ExecuteTransaction',
+]
+
+const TARGET_PREFIX = 'DynamoDB_20120810.'
+const JSON_TYPE = 'application/x-amz-json-1.0'
+const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#'
+
+type WriteRequests = Record<string, unknown[]>
+
+/** mulberry32: a small deterministic PRNG giving floats in [0, 1). */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/**
+ * A fault-injecting HTTP proxy in front of a real DynamoDB engine, on a free loopback port. Each
+ * DynamoDB JSON request (`x-amz-target: DynamoDB_20120810.<Operation>`) is forwarded unchanged,
+ * or, with the configured probabilities, answered with a throttle (400) or a server error (500),
+ * dropped without an answer, or (BatchWriteItem) forwarded in part with the rest returned as
+ * UnprocessedItems. Both ends are loopback only.
+ */
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  assertLoopbackEndpoint(options.target)
+  const target = new URL(options.target)
+  const random = prng(options.seed ?? 1)
+  const faulty = new Set(options.operations ?? DATA_OPERATIONS)
+  let rates = checkRates(options.rates)
+  const stats: FaultProxyStats = {
+    requests: 0,
+    forwarded: 0,
+    throttle: 0,
+    serverError: 0,
+    dropConnection: 0,
+    dropResponse: 0,
+    unprocessed: 0,
+    unprocessedItems: 0,
+    byOperation: {},
+  }
+  const agent = new Agent({ keepAlive: true })
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('error', () => res.destroy())
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const operation = operationOf(req.headers)
+      stats.requests++
+      if (operation) stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1
+      const eligible = operation !== undefined && faulty.has(operation)
+
+      const draw = eligible ? random() : 1
+      let edge = rates.throttle
+      if (draw < edge) {
+        stats.throttle++
+        return sendJson(res, 400, {
+          __type: `${ERROR_PREFIX}ProvisionedThroughputExceededException`,
+          message: 'The level of configured provisioned throughput for the table was exceeded (fault proxy)',
+        })
+      }
+      edge += rates.serverError
+      if (draw < edge) {
+        stats.serverError++
+        return sendJson(res, 500, {
+          __type: `${ERROR_PREFIX}InternalServerError`,
+          message: 'Internal server error (fault proxy)',
+        })
+      }
+      edge += rates.dropConnection
+      if (draw < edge) {
+        stats.dropConnection++
+        req.socket.destroy()
+        return
+      }
+      edge += rates.dropResponse
+      if (draw < edge) {
+        stats.dropResponse++
+        return forward(req, body, () => req.socket.destroy())
+      }
+
+      if (eligible && operation === 'BatchWriteItem' && rates.unprocessed > 0) {
+        const split = splitBatch(body, rates.unprocessed, random)
+        if (split) {
+          stats.unprocessed++
+          stats.unprocessedItems += split.heldBack
+          if (split.forward === null) {
+            return sendJson(res, 200, { UnprocessedItems: split.held })
+          }
+          return forward(req, split.forward, (status, headers, engineBody) => {
+            if (status !== 200) return passThrough(res, status, headers, engineBody)
+            let parsed: { UnprocessedItems?: WriteRequests } & Record<string, unknown>
+            try {
+              parsed = JSON.parse(engineBody.toString('utf8'))
+            } catch {
+              return passThrough(res, status, headers, engineBody)
+            }
+            const merged: WriteRequests = { ...(parsed.UnprocessedItems ?? {}) }
+            for (const [table, requests] of Object.entries(split.held)) {
+              merged[table] = [...(merged[table] ?? []), ...requests]
+            }
+            sendJson(res, 200, { ...parsed, UnprocessedItems: merged }, headers)
+          })
+        }
+      }
+      forward(req, body, (status, headers, engineBody) => passThrough(res, status, headers, engineBody))
+    })
+  })
+
+  /** Sends `body` to the engine and hands its whole answer to `done`; a failed exchange drops the client. */
+  function forward(
+    req: IncomingMessage,
+    body: Buffer,
+    done: (status: number, headers: IncomingHttpHeaders, body: Buffer) => void,
+  ): void {
+    stats.forwarded++
+    const headers: Record<string, string | string[]> = {}
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name)) continue
+      headers[name] = value
+    }
+    headers['content-length'] = String(body.length)
+    delete headers['accept-encoding'] // keep the engine's answer plain JSON, so it can be rewritten
+    const upstream = request(
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent,
+      },
+      (answer) => {
+        const parts: Buffer[] = []
+        answer.on('data', (chunk: Buffer) => parts.push(chunk))
+        answer.on('error', () => req.socket.destroy())
+        answer.on('end', () => done(answer.statusCode ?? 502, answer.headers, Buffer.concat(parts)))
+      },
+    )
+    upstream.on('error', () => req.socket.destroy())
+    upstream.end(body)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  let stopped: Promise<void> | undefined
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stats,
+    setRates(next) {
+      rates = checkRates(next)
+    },
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+        agent.destroy()
+      })
+      return stopped
+    },
+  }
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+])
+
+function checkRates(rates: FaultRates): Required<FaultRates> {
+  const checked = {
+    throttle: rates.throttle ?? 0,
+    serverError: rates.serverError ?? 0,
+    dropConnection: rates.dropConnection ?? 0,
+    dropResponse: rates.dropResponse ?? 0,
+    unprocessed: rates.unprocessed ?? 0,
+  }
+  for (const [name, rate] of Object.entries(checked)) {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault rate ${name} must be in [0, 1], got ${rate}`)
+  }
+  if (checked.throttle + checked.serverError + checked.dropConnection + checked.dropResponse > 1 + 1e-9) {
+    throw new RangeError('throttle + serverError + dropConnection + dropResponse must not exceed 1')
+  }
+  return checked
+}
+
+function operationOf(headers: IncomingHttpHeaders): string | undefined {
+  const targetHeader = headers['x-amz-target']
+  const value = Array.isArray(targetHeader) ? targetHeader[0] : targetHeader
+  return value?.startsWith(TARGET_PREFIX) ? value.slice(TARGET_PREFIX.length) : undefined
+}
+
+/**
+ * Holds back each write request of a BatchWriteItem body with probability `rate`. Returns null
+ * when nothing was held back; `forward` is null when everything was.
+ */
+function splitBatch(
+  body: Buffer,
+  rate: number,
+  random: () => number,
+): { forward: Buffer | null; held: WriteRequests; heldBack: number } | null {
+  let input: { RequestItems?: WriteRequests } & Record<string, unknown>
+  try {
+    input = JSON.parse(body.toString('utf8'))
+  } catch {
+    return null
+  }
+  const kept: WriteRequests = {}
+  const held: WriteRequests = {}
+  let heldBack = 0
+  for (const [table, requests] of Object.entries(input.RequestItems ?? {})) {
+    for (const writeRequest of requests) {
+      const into = random() < rate ? held : kept
+      if (into === held) heldBack++
+      into[table] ??= []
+      into[table].push(writeRequest)
+    }
+  }
+  if (heldBack === 0) return null
+  const forward =
+    Object.keys(kept).length === 0 ? null : Buffer.from(JSON.stringify({ ...input, RequestItems: kept }))
+  return { forward, held, heldBack }
+}
+
+function sendJson(
+  res: import('node:http').ServerResponse,
+  status: number,
+  payload: unknown,
+  engineHeaders?: IncomingHttpHeaders,
+): void {
+  const body = Buffer.from(JSON.stringify(payload))
+  const headers: Record<string, string | number> = {
+    'content-type': JSON_TYPE,
+    'content-length': body.length,
+    'x-amzn-requestid': String(engineHeaders?.['x-amzn-requestid'] ?? `fault-proxy-${Date.now()}`),
+  }
+  const crc = crc32(body)
+  if (crc !== undefined) headers['x-amz-crc32'] = crc
+  res.writeHead(status, headers)
+  res.end(body)
+}
+
+function passThrough(
+  res: import('node:http').ServerResponse,
+  status: number,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+): void {
+  const out: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue
+    out[name] = value
+  }
+  out['content-length'] = String(body.length)
+  res.writeHead(status, out)
+  res.end(body)
+}
+
+/** CRC32 of the body for `x-amz-crc32` (zlib.crc32 is in Node ≥ 20.15); without it the header is left out. */
+function crc32(body: Buffer): number | undefined {
+  const fn = (zlib as { crc32?: (data: Uint8Array) => number }).crc32
+  return typeof fn === 'function' ? fn(body) : undefined
+}
