@@ -48,7 +48,11 @@ export interface FaultProxyOptions {
   rates: FaultRates
   /** Seed of the fault PRNG: one seed gives one sequence of draws. */
   seed?: number
-  /** Operations that may get faults; default the data operations (never the table operations). */
+  /**
+   * Operations that may get faults. Default: the data operations (`DATA_OPERATIONS`), so
+   * CreateTable, DescribeTable and the other table operations always pass and setup works; a list
+   * given here is used as is (name DescribeTable to fault a health check).
+   */
   operations?: string[]
 }
 
@@ -100,8 +104,11 @@ export function prng(seed: number): () => number {
  * A fault-injecting HTTP proxy in front of a real DynamoDB engine, on a free loopback port. Each
  * DynamoDB JSON request (`x-amz-target: DynamoDB_20120810.<Operation>`) is forwarded unchanged,
  * or, with the configured probabilities, answered with a throttle (400) or a server error (500),
- * dropped without an answer, or (BatchWriteItem) forwarded in part with the rest returned as
- * UnprocessedItems. Both ends are loopback only.
+ * dropped before reaching the engine, forwarded with its answer lost, or (BatchWriteItem) forwarded
+ * in part with the rest returned as UnprocessedItems. Both ends are loopback only.
+ *
+ * A BatchWriteItem forwarded in part no longer matches its SigV4 payload hash; dynalite and
+ * DynamoDB Local do not check it. Rewritten answers get a fresh `content-length` and `x-amz-crc32`.
  */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   assertLoopbackEndpoint(options.target)
