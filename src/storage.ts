@@ -10,5 +10,7 @@ import type { StorageBackend } from './services/storage-backend.js'
  */
 export function createStorageBackend(config?: StorageConfigInput): StorageBackend {
   const { backend } = parseStorageConfig(config)
-  return new LayoutBackend(backend.layout === 'multi-table' ? multiTableLayout(backend) : singleTableLayout(backend))
+  return new LayoutBackend(
+    backend.layout === 'multi-table' ? multiTableLayout(backend) : singleTableLayout(backend),
+  )
 }

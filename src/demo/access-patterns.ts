@@ -18,6 +18,8 @@ export interface AccessPattern {
   name: string
   /** What the single-table layout reads or writes to serve it. */
   keyOrIndex: string
+  /** What the documented multi-table layout reads or writes to serve it. */
+  multiTable: string
   /** Reads done before the measured call (not counted). */
   prepare?: (backend: StorageBackend, fixture: PatternFixture) => Promise<Prepared>
   run: (backend: StorageBackend, fixture: PatternFixture, prepared: Prepared) => Promise<string>
@@ -39,66 +41,77 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 1,
     name: 'get site',
     keyOrIndex: 'table: pk=site',
+    multiTable: 'sites: GetItem',
     run: async (b, f) => `${(await b.getSite(f.siteId))?.name}`,
   },
   {
     row: 1,
     name: 'list sites (page of 100)',
     keyOrIndex: 'gsi1: one sites partition, sk=createdAt',
+    multiTable: 'sites: Scan (no documented key orders sites), sorted',
     run: async (b) => `${(await b.listSites()).items.length} sites`,
   },
   {
     row: 2,
     name: 'site with its latest 5 runs',
     keyOrIndex: 'gsi2 collection siteRuns: pk=site',
+    multiTable: 'sites GetItem + runs site_id-created_at-index Query',
     run: async (b, f) => `${(await b.getSiteWithRuns(f.siteId, { limit: 5 })).runs.length} runs`,
   },
   {
     row: 3,
     name: 'get run by id',
     keyOrIndex: 'table: pk=run',
+    multiTable: 'runs: documented run_id-index',
     run: async (b, f) => `${(await b.getRun(f.runId))?.status}`,
   },
   {
     row: 3,
     name: 'runs of a site (page of 100)',
     keyOrIndex: 'gsi2: pk=site, sk=createdAt desc',
+    multiTable: 'runs: site_id-created_at-index desc',
     run: async (b, f) => `${(await b.listRuns(f.siteId)).items.length} runs`,
   },
   {
     row: 3,
     name: 'latest run',
     keyOrIndex: 'gsi2: pk=site, Limit 1 desc',
+    multiTable: 'runs: site_id-created_at-index, Limit 1 desc',
     run: async (b, f) => `${(await b.getLatestRun(f.siteId))?.runId}`,
   },
   {
     row: 4,
     name: 'page by id',
     keyOrIndex: 'table: pk=page, sk=site',
+    multiTable: 'pages: GetItem site_id + page_id',
     run: async (b, f) => `${(await b.getPage(f.siteId, f.pageId))?.url}`,
   },
   {
     row: 4,
     name: 'page by URL',
     keyOrIndex: 'gsi2: pk=site+URL (hashed past 256 B)',
+    multiTable: 'pages: documented url-index, filter site_id',
     run: async (b, f) => `${(await b.getPageByUrl(f.siteId, f.url))?.pageId}`,
   },
   {
     row: 5,
     name: 'live pages (page of 100)',
     keyOrIndex: 'gsi1: pk=site, sk begins live#',
+    multiTable: 'pages: site_id partition, filter live',
     run: async (b, f) => `${(await b.listPages(f.siteId)).items.length} pages`,
   },
   {
     row: 5,
     name: 'pages with tombstones (page of 100)',
     keyOrIndex: 'gsi1: pk=site',
+    multiTable: 'pages: site_id partition',
     run: async (b, f) => `${(await b.listPages(f.siteId, { includeTombstones: true })).items.length} pages`,
   },
   {
     row: 6,
     name: 'pages needing recrawl (page of 100)',
     keyOrIndex: 'gsi3 (sparse, live only): pk=site, sk=lastCrawled',
+    multiTable: 'pages: never-crawled from the partition, then site_id-last_crawled-index',
     run: async (b, f) =>
       `${(await b.getPagesNeedingRecrawl(f.siteId, { maxAgeHours: 24 })).items.length} pages`,
   },
@@ -106,30 +119,35 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 7,
     name: 'count pages',
     keyOrIndex: 'table: counter item pk=site',
+    multiTable: 'sites: counters on the site item',
     run: async (b, f) => `${await b.countPages(f.siteId)} live`,
   },
   {
     row: 8,
     name: 'current version',
     keyOrIndex: 'table: pk=page, newest version sk',
+    multiTable: 'versions: page_id partition, Limit desc',
     run: async (b, f) => `${(await b.getCurrentVersion(f.pageId))?.versionId}`,
   },
   {
     row: 8,
     name: 'version by id',
     keyOrIndex: 'table: pk=page, sk=version',
+    multiTable: 'versions: GetItem page_id + version_id',
     run: async (b, f) => `${(await b.getVersion(f.pageId, f.versionId))?.contentHash}`,
   },
   {
     row: 8,
     name: 'versions newest first (page of 100)',
     keyOrIndex: 'table: pk=page, sk desc',
+    multiTable: 'versions: page_id partition desc',
     run: async (b, f) => `${(await b.listVersions(f.pageId)).items.length} versions`,
   },
   {
     row: 8,
     name: 'page with its latest 5 versions',
     keyOrIndex: 'table collection pageVersions: pk=page',
+    multiTable: 'pages GetItem + versions Query, in parallel',
     run: async (b, f) =>
       `${(await b.getPageWithVersions(f.siteId, f.pageId, { limit: 5 })).versions.length} versions`,
   },
@@ -137,6 +155,7 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 9,
     name: `enqueue ${CLAIM_SIZE} URLs (deduped)`,
     keyOrIndex: 'table: conditional PutItem per item',
+    multiTable: 'frontier: conditional PutItem per item',
     run: async (b, f) => {
       const stamp = newVersionId()
       const urls = Array.from({ length: CLAIM_SIZE }, (_, i) => `https://demo.example/queued/${stamp}/${i}`)
@@ -160,12 +179,14 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 9,
     name: 'frontier by status (page of 100)',
     keyOrIndex: 'gsi1: pk=run+shard+status, sk=priority',
+    multiTable: 'frontier: run_id-priority-index, filter status',
     run: async (b, f) => `${(await b.getFrontierItems(f.runId, { status: 'pending' })).items.length} pending`,
   },
   {
     row: 9,
     name: `claim next ${CLAIM_SIZE}`,
     keyOrIndex: 'gsi1 Query + conditional UpdateItem per item',
+    multiTable: 'frontier: run_id-priority-index Query + conditional UpdateItem per item',
     run: async (b, f) =>
       `${(await b.claimFrontierItems(f.runId, { workerId: 'pattern-worker', limit: CLAIM_SIZE })).length} claimed`,
   },
@@ -173,6 +194,7 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 4,
     name: 'save existing page',
     keyOrIndex: 'table: one UpdateItem (revision +1)',
+    multiTable: 'pages: one UpdateItem (revision +1)',
     prepare: async (b, f) => ({ page: (await b.getPage(f.siteId, f.pageId)) ?? undefined }),
     run: async (b, _f, { page }) =>
       `revision ${(await b.savePage({ ...page!, lastSeen: new Date() })).revision}`,
@@ -181,6 +203,7 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 8,
     name: 'commit version to existing page',
     keyOrIndex: 'table: PutItem version, then UpdateItem page',
+    multiTable: 'versions PutItem, then pages UpdateItem',
     prepare: async (b, f) => ({
       page: (await b.getPage(f.siteId, f.pageId)) ?? undefined,
       version: (await b.getCurrentVersion(f.pageId)) ?? undefined,

@@ -79,3 +79,11 @@ export function diffMetrics(after: RequestMetrics, before: RequestMetrics): Requ
     byOperation,
   }
 }
+
+/** `1 Query + 5 UpdateItem`: the operations of a metrics record, in name order. */
+export function formatOperations(metrics: RequestMetrics): string {
+  return Object.entries(metrics.byOperation)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([operation, m]) => `${m.requests} ${operation}`)
+    .join(' + ')
+}

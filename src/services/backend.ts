@@ -1,5 +1,4 @@
 import type { RequestMetrics } from '../engine/metrics.js'
-import { PageSchema, PageVersionSchema } from '../model/schemas.js'
 import type {
   CrawlRunInput,
   FrontierItemInput,
@@ -8,6 +7,7 @@ import type {
   PageVersionInput,
   SiteInput,
 } from '../model/schemas.js'
+import { PageSchema, PageVersionSchema } from '../model/schemas.js'
 import { validate } from '../model/validate.js'
 import { toStorageError } from './shared/aws-errors.js'
 import { healthOf, initializeTables } from './shared/lifecycle.js'
@@ -38,12 +38,15 @@ export class LayoutBackend implements StorageBackend {
 
   saveRun = (run: CrawlRunInput) => guard('saveRun', () => this.layout.runs.save(run))
   getRun = (runId: string) => guard('getRun', () => this.layout.runs.get(runId))
-  listRuns = (siteId: string, options?: ListOptions) => guard('listRuns', () => this.layout.runs.list(siteId, options))
+  listRuns = (siteId: string, options?: ListOptions) =>
+    guard('listRuns', () => this.layout.runs.list(siteId, options))
   getLatestRun = (siteId: string) => guard('getLatestRun', () => this.layout.runs.latest(siteId))
 
-  savePage = (page: PageInput, options?: SaveOptions) => guard('savePage', () => this.layout.pages.save(page, options))
+  savePage = (page: PageInput, options?: SaveOptions) =>
+    guard('savePage', () => this.layout.pages.save(page, options))
   getPage = (siteId: string, pageId: string) => guard('getPage', () => this.layout.pages.get(siteId, pageId))
-  getPageByUrl = (siteId: string, url: string) => guard('getPageByUrl', () => this.layout.pages.byUrl(siteId, url))
+  getPageByUrl = (siteId: string, url: string) =>
+    guard('getPageByUrl', () => this.layout.pages.byUrl(siteId, url))
   listPages = (siteId: string, options?: ListOptions & { includeTombstones?: boolean }) =>
     guard('listPages', () => this.layout.pages.list(siteId, options))
   getPagesNeedingRecrawl = (siteId: string, options?: ListOptions & { maxAgeHours?: number; now?: Date }) =>
@@ -55,13 +58,16 @@ export class LayoutBackend implements StorageBackend {
   saveVersion = (version: PageVersionInput) => guard('saveVersion', () => this.layout.versions.save(version))
   getVersion = (pageId: string, versionId: string) =>
     guard('getVersion', () => this.layout.versions.get(pageId, versionId))
-  getCurrentVersion = (pageId: string) => guard('getCurrentVersion', () => this.layout.versions.current(pageId))
+  getCurrentVersion = (pageId: string) =>
+    guard('getCurrentVersion', () => this.layout.versions.current(pageId))
   listVersions = (pageId: string, options?: ListOptions) =>
     guard('listVersions', () => this.layout.versions.list(pageId, options))
   saveVersionsBulk = (versions: PageVersionInput[]) =>
     guard('saveVersionsBulk', () => this.layout.versions.saveBulk(versions))
   getPageWithVersions = (siteId: string, pageId: string, options?: { limit?: number }) =>
-    guard('getPageWithVersions', () => this.layout.versions.pageWithVersions(siteId, pageId, options?.limit ?? 10))
+    guard('getPageWithVersions', () =>
+      this.layout.versions.pageWithVersions(siteId, pageId, options?.limit ?? 10),
+    )
 
   /** The version first (its chunks before it), then the page pointing at it. */
   commitVersion = (page: PageInput, version: PageVersionInput, options?: SaveOptions) =>
@@ -76,7 +82,8 @@ export class LayoutBackend implements StorageBackend {
       return { page: saved, version: parsedVersion }
     })
 
-  saveFrontierItem = (item: FrontierItemInput) => guard('saveFrontierItem', () => this.layout.frontier.save(item))
+  saveFrontierItem = (item: FrontierItemInput) =>
+    guard('saveFrontierItem', () => this.layout.frontier.save(item))
   enqueueFrontierItems = (items: FrontierItemInput[]) =>
     guard('enqueueFrontierItems', () => this.layout.frontier.enqueue(items))
   getFrontierItems = (runId: string, options?: ListOptions & { status?: FrontierStatus }) =>

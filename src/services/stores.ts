@@ -43,7 +43,10 @@ export interface PageStore {
   get(siteId: string, pageId: string): Promise<Page | null>
   byUrl(siteId: string, url: string): Promise<Page | null>
   list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>>
-  needingRecrawl(siteId: string, options?: ListOptions & { maxAgeHours?: number; now?: Date }): Promise<ListResult<Page>>
+  needingRecrawl(
+    siteId: string,
+    options?: ListOptions & { maxAgeHours?: number; now?: Date },
+  ): Promise<ListResult<Page>>
   count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number>
   saveBulk(pages: PageInput[]): Promise<number>
 }
@@ -56,7 +59,11 @@ export interface VersionStore {
   get(pageId: string, versionId: string): Promise<PageVersion | null>
   current(pageId: string): Promise<PageVersion | null>
   list(pageId: string, options?: ListOptions): Promise<ListResult<PageVersion>>
-  pageWithVersions(siteId: string, pageId: string, limit: number): Promise<{ page: Page | null; versions: PageVersion[] }>
+  pageWithVersions(
+    siteId: string,
+    pageId: string,
+    limit: number,
+  ): Promise<{ page: Page | null; versions: PageVersion[] }>
 }
 
 export interface FrontierStore {

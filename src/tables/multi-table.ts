@@ -1,4 +1,8 @@
-import type { AttributeDefinition, CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb'
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb'
 import type { DynamoDBConfig } from '../config.js'
 import { FRONTIER_INDEXES } from '../entities/frontier.js'
 import { PAGES_INDEXES } from '../entities/page.js'
@@ -29,8 +33,15 @@ function table(
   indexes: { name: string; hash: string; range?: string }[],
   types: Record<string, KeyType> = {},
 ): CreateTableCommandInput {
-  const names = new Set([hash, ...(range ? [range] : []), ...indexes.flatMap((i) => [i.hash, ...(i.range ? [i.range] : [])])])
-  const definitions: AttributeDefinition[] = [...names].map((n) => ({ AttributeName: n, AttributeType: types[n] ?? 'S' }))
+  const names = new Set([
+    hash,
+    ...(range ? [range] : []),
+    ...indexes.flatMap((i) => [i.hash, ...(i.range ? [i.range] : [])]),
+  ])
+  const definitions: AttributeDefinition[] = [...names].map((n) => ({
+    AttributeName: n,
+    AttributeType: types[n] ?? 'S',
+  }))
   const gsis: GlobalSecondaryIndex[] = indexes.map((index) => ({
     IndexName: index.name,
     KeySchema: [
@@ -42,7 +53,10 @@ function table(
   }))
   return {
     TableName: name,
-    KeySchema: [{ AttributeName: hash, KeyType: 'HASH' }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])],
+    KeySchema: [
+      { AttributeName: hash, KeyType: 'HASH' },
+      ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
+    ],
     AttributeDefinitions: definitions,
     ...(gsis.length > 0 ? { GlobalSecondaryIndexes: gsis } : {}),
     ...billing(config),
@@ -68,8 +82,15 @@ export function multiTableDefinitions(config: DynamoDBConfig): CreateTableComman
       { name: PAGES_INDEXES.recrawl, hash: 'site_id', range: 'last_crawled' },
     ]),
     table(config, names.versions, 'page_id', 'version_id', []),
-    table(config, names.frontier, 'run_id', 'item_id', [{ name: FRONTIER_INDEXES.byPriority, hash: 'run_id', range: 'priority' }], {
-      priority: 'N',
-    }),
+    table(
+      config,
+      names.frontier,
+      'run_id',
+      'item_id',
+      [{ name: FRONTIER_INDEXES.byPriority, hash: 'run_id', range: 'priority' }],
+      {
+        priority: 'N',
+      },
+    ),
   ]
 }

@@ -1,10 +1,10 @@
 import type { DynamoDBConfig } from '../../config.js'
+import type { Transport } from '../../engine/transport.js'
 import { frontierTableEntity } from '../../entities/frontier.js'
 import { pageTableEntity } from '../../entities/page.js'
 import { runTableEntity } from '../../entities/run.js'
 import { siteTableEntity } from '../../entities/site.js'
 import { versionChunkTableEntity, versionTableEntity } from '../../entities/version.js'
-import type { Transport } from '../../engine/transport.js'
 import { type MultiTableNames, multiTableNames } from '../../tables/multi-table.js'
 
 /** Entities of the documented layout, built fresh, each on its own table. */
@@ -35,8 +35,12 @@ export function multiTableContext(config: DynamoDBConfig, transport: Transport):
 
 /** ElectroDB's formatting of a raw item of the documented layout, written by us or by another tool. */
 export function formatItem(
-  entity: { parse: (r: { Items: Record<string, unknown>[] }, o: { ignoreOwnership: boolean }) => { data: unknown[] } },
+  entity: {
+    parse: (r: { Items: Record<string, unknown>[] }, o: { ignoreOwnership: boolean }) => { data: unknown[] }
+  },
   raw: Record<string, unknown>,
 ): Record<string, unknown> | undefined {
-  return entity.parse({ Items: [raw] }, { ignoreOwnership: true }).data[0] as Record<string, unknown> | undefined
+  return entity.parse({ Items: [raw] }, { ignoreOwnership: true }).data[0] as
+    | Record<string, unknown>
+    | undefined
 }

@@ -1,10 +1,15 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
-import { ConflictError, NotFoundError } from '../../errors.js'
 import { FRONTIER_INDEXES } from '../../entities/frontier.js'
+import { ConflictError, NotFoundError } from '../../errors.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { type FrontierItem, type FrontierItemInput, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
+import {
+  type FrontierItem,
+  type FrontierItemInput,
+  FrontierItemSchema,
+  type FrontierStatus,
+} from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
@@ -20,7 +25,14 @@ import {
   splitDuplicates,
   statusChange,
 } from '../shared/frontier.js'
-import { decodeCursor, encodeCursor, type ListOptions, type ListResult, pageSize, queryAll } from '../shared/listing.js'
+import {
+  decodeCursor,
+  encodeCursor,
+  type ListOptions,
+  type ListResult,
+  pageSize,
+  queryAll,
+} from '../shared/listing.js'
 import { mapConcurrent } from '../shared/retry.js'
 import { toStored } from '../shared/stored.js'
 import type { ClaimOptions } from '../storage-backend.js'
@@ -30,7 +42,9 @@ import { formatItem, type MultiTableContext } from './context.js'
 const ENQUEUE_CONCURRENCY = 16
 type QueueCursor = { p: number; d: string; i: string }
 const isQueueCursor = (v: unknown): v is QueueCursor =>
-  typeof (v as QueueCursor)?.p === 'number' && typeof (v as QueueCursor)?.d === 'string' && typeof (v as QueueCursor)?.i === 'string'
+  typeof (v as QueueCursor)?.p === 'number' &&
+  typeof (v as QueueCursor)?.d === 'string' &&
+  typeof (v as QueueCursor)?.i === 'string'
 
 /**
  * The frontier in `{prefix}frontier` (HASH run_id, RANGE item_id: the plain run id, no shards),
@@ -65,7 +79,10 @@ export class MultiTableFrontier implements FrontierStore {
     return { added, duplicates: repeats + unique.length - added }
   }
 
-  async list(runId: string, options?: ListOptions & { status?: FrontierStatus }): Promise<ListResult<FrontierItem>> {
+  async list(
+    runId: string,
+    options?: ListOptions & { status?: FrontierStatus },
+  ): Promise<ListResult<FrontierItem>> {
     const run = validate(IdSchema, runId, 'runId')
     const status = options?.status === undefined ? undefined : parseStatus(options.status)
     const limit = pageSize(options)
@@ -75,7 +92,11 @@ export class MultiTableFrontier implements FrontierStore {
     let boundary: number | undefined
     do {
       const output = (await this.ctx.transport.send(
-        new QueryCommand({ ...this.byPriority(run, status, after?.p), Limit: limit + 1, ExclusiveStartKey: start }),
+        new QueryCommand({
+          ...this.byPriority(run, status, after?.p),
+          Limit: limit + 1,
+          ExclusiveStartKey: start,
+        }),
       )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
       for (const raw of output.Items ?? []) {
         const item = this.read(raw)
@@ -90,7 +111,10 @@ export class MultiTableFrontier implements FrontierStore {
     const last = items[items.length - 1]
     return {
       items,
-      cursor: more && last ? encodeCursor({ p: last.priority, d: last.discoveredAt.toISOString(), i: last.itemId }) : null,
+      cursor:
+        more && last
+          ? encodeCursor({ p: last.priority, d: last.discoveredAt.toISOString(), i: last.itemId })
+          : null,
     }
   }
 
@@ -123,17 +147,23 @@ export class MultiTableFrontier implements FrontierStore {
       update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
     }
     try {
-      const { data } = await update.go({ response: 'all_new' })
+      const { data } = await update.go({ response: 'all_new', ignoreOwnership: true })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
-      const { data } = await this.ctx.entities.frontier.get(key).go()
+      const { data } = await this.ctx.entities.frontier.get(key).go({ ignoreOwnership: true })
       if (!data || isExpired((data as { ttl?: number }).ttl)) {
-        throw new NotFoundError(`Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`, { cause })
+        throw new NotFoundError(
+          `Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`,
+          { cause },
+        )
       }
-      throw new ConflictError(`Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`, {
-        cause,
-      })
+      throw new ConflictError(
+        `Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`,
+        {
+          cause,
+        },
+      )
     }
   }
 
@@ -167,10 +197,15 @@ export class MultiTableFrontier implements FrontierStore {
     if (status === 'in_progress') {
       input.FilterExpression = `${input.FilterExpression} AND #lease < :now`
       input.ExpressionAttributeNames = { ...input.ExpressionAttributeNames, '#lease': 'lease_expires_at' }
-      input.ExpressionAttributeValues = { ...input.ExpressionAttributeValues, ':now': claim.now.toISOString() }
+      input.ExpressionAttributeValues = {
+        ...input.ExpressionAttributeValues,
+        ':now': claim.now.toISOString(),
+      }
     }
     for await (const raws of queryAll(this.ctx.transport, input)) {
-      let candidates = raws.map((raw) => this.read(raw)).filter((item): item is FrontierItem => item !== undefined)
+      let candidates = raws
+        .map((raw) => this.read(raw))
+        .filter((item): item is FrontierItem => item !== undefined)
       while (candidates.length > 0 && claimed.length < want) {
         const batch = candidates.slice(0, want - claimed.length)
         candidates = candidates.slice(batch.length)
@@ -198,7 +233,7 @@ export class MultiTableFrontier implements FrontierStore {
             ? op.eq(attr.status, 'pending')
             : `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.leaseExpiresAt, seenLease ?? '')}`,
         )
-        .go({ response: 'all_new' })
+        .go({ response: 'all_new', ignoreOwnership: true })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (error) {
       if (isConditionFailure(error)) return null

@@ -1,6 +1,6 @@
 import type { DynamoDBConfig } from '../../config.js'
-import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { Transport } from '../../engine/transport.js'
+import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { multiTableDefinitions } from '../../tables/multi-table.js'
 import type { Layout } from '../stores.js'
 import { multiTableContext } from './context.js'
@@ -25,6 +25,10 @@ export function multiTableLayout(config: DynamoDBConfig, transport = new Transpo
     versions: new MultiTableVersions(ctx, pages),
     frontier: new MultiTableFrontier(ctx),
     deleteSite: (siteId) => deleteSite(ctx, siteId),
-    tables: { definitions: multiTableDefinitions(config), ttlTables: [ctx.names.frontier], ttlAttribute: TTL_ATTRIBUTE },
+    tables: {
+      definitions: multiTableDefinitions(config),
+      ttlTables: [ctx.names.frontier],
+      ttlAttribute: TTL_ATTRIBUTE,
+    },
   }
 }

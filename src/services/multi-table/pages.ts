@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto'
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
-import { ConflictError } from '../../errors.js'
 import { PAGES_INDEXES } from '../../entities/page.js'
+import { ConflictError } from '../../errors.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import { isConditionFailure, isThrottling } from '../shared/aws-errors.js'
-import { chainedQueryPage, type ListOptions, type ListResult, type PagedQuery, queryPage } from '../shared/listing.js'
+import {
+  chainedQueryPage,
+  type ListOptions,
+  type ListResult,
+  type PagedQuery,
+  queryPage,
+} from '../shared/listing.js'
 import {
   assertRevision,
   bulkSave,
@@ -74,7 +80,7 @@ export class MultiTablePages implements PageStore {
     }
     let old: { firstSeen?: string; isTombstone?: boolean; revision?: number }
     try {
-      old = (await update.go({ response: 'updated_old' })).data ?? {}
+      old = (await update.go({ response: 'updated_old', ignoreOwnership: true })).data ?? {}
     } catch (error) {
       if (isConditionFailure(error)) {
         throw new ConflictError(
@@ -104,7 +110,9 @@ export class MultiTablePages implements PageStore {
   async get(siteId: string, pageId: string): Promise<Page | null> {
     const site = validate(IdSchema, siteId, 'siteId')
     const id = validate(IdSchema, pageId, 'pageId')
-    const { data } = await this.ctx.entities.page.get({ siteId: site, pageId: id }).go()
+    const { data } = await this.ctx.entities.page
+      .get({ siteId: site, pageId: id })
+      .go({ ignoreOwnership: true })
     return data ? this.toPage(data) : null
   }
 
@@ -171,8 +179,16 @@ export class MultiTablePages implements PageStore {
         IndexName: PAGES_INDEXES.recrawl,
         KeyConditionExpression: cutoff ? '#site = :site AND #crawled < :cutoff' : '#site = :site',
         FilterExpression: LIVE,
-        ExpressionAttributeNames: { '#site': 'site_id', '#tomb': 'is_tombstone', ...(cutoff ? { '#crawled': 'last_crawled' } : {}) },
-        ExpressionAttributeValues: { ':site': site, ':false': false, ...(cutoff ? { ':cutoff': cutoff.toISOString() } : {}) },
+        ExpressionAttributeNames: {
+          '#site': 'site_id',
+          '#tomb': 'is_tombstone',
+          ...(cutoff ? { '#crawled': 'last_crawled' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':site': site,
+          ':false': false,
+          ...(cutoff ? { ':cutoff': cutoff.toISOString() } : {}),
+        },
       },
       keyAttributes: RECRAWL_KEYS,
       read: (raw) => this.read(raw),
@@ -182,7 +198,9 @@ export class MultiTablePages implements PageStore {
 
   async count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number> {
     const site = validate(IdSchema, siteId, 'siteId')
-    const { data } = await this.ctx.entities.site.get({ siteId: site }).go({ attributes: ['pageCount', 'livePageCount'] })
+    const { data } = await this.ctx.entities.site
+      .get({ siteId: site })
+      .go({ attributes: ['pageCount', 'livePageCount'], ignoreOwnership: true })
     return Math.max(0, (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0)
   }
 

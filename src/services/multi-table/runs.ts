@@ -4,7 +4,7 @@ import { type CrawlRun, type CrawlRunInput, CrawlRunSchema } from '../../model/s
 import { validate } from '../../model/validate.js'
 import { withoutCredentials } from '../shared/credentials.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
-import { toStored } from '../shared/stored.js'
+import { camelKeys, snakeKeys, toStored } from '../shared/stored.js'
 import type { RunStore } from '../stores.js'
 import { formatItem, type MultiTableContext } from './context.js'
 
@@ -17,15 +17,19 @@ export class MultiTableRuns implements RunStore {
   async save(input: CrawlRunInput): Promise<CrawlRun> {
     const run = validate(CrawlRunSchema, input, 'run')
     run.configSnapshot = withoutCredentials(run.configSnapshot)
-    await this.ctx.entities.run.put(toStored(run)).go({ response: 'none' })
+    await this.ctx.entities.run
+      .put({ ...toStored(run), stats: snakeKeys(run.stats) })
+      .go({ response: 'none' })
     return run
   }
 
   async get(runId: string): Promise<CrawlRun | null> {
     const id = validate(IdSchema, runId, 'runId')
-    const { data } = await this.ctx.entities.run.query.byRun({ runId: id }).go({ ignoreOwnership: true, pages: 1 })
+    const { data } = await this.ctx.entities.run.query
+      .byRun({ runId: id })
+      .go({ ignoreOwnership: true, pages: 1 })
     const [run] = data
-    return run ? fromStored(CrawlRunSchema, run, 'run') : null
+    return run ? toRun(run) : null
   }
 
   list(siteId: string, options?: ListOptions): Promise<ListResult<CrawlRun>> {
@@ -38,7 +42,7 @@ export class MultiTableRuns implements RunStore {
         keyAttributes: BY_SITE_KEYS,
         read: (raw) => {
           const item = formatItem(run, raw)
-          return item && fromStored(CrawlRunSchema, item, 'run')
+          return item && toRun(item)
         },
       },
       options,
@@ -51,6 +55,11 @@ export class MultiTableRuns implements RunStore {
       .bySite({ siteId: id })
       .go({ order: 'desc', limit: 1, pages: 1, ignoreOwnership: true })
     const [latest] = data
-    return latest ? fromStored(CrawlRunSchema, latest, 'run') : null
+    return latest ? toRun(latest) : null
   }
+}
+
+/** A stored run of the documented layout, whose nested `stats` keys are snake_case too. */
+function toRun(item: { stats?: unknown }): CrawlRun {
+  return fromStored(CrawlRunSchema, { ...item, stats: camelKeys(item.stats) }, 'run')
 }

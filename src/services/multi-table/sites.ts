@@ -38,7 +38,7 @@ export class MultiTableSites implements SiteStore {
 
   async get(siteId: string): Promise<Site | null> {
     const id = validate(IdSchema, siteId, 'siteId')
-    const { data } = await this.ctx.entities.site.get({ siteId: id }).go()
+    const { data } = await this.ctx.entities.site.get({ siteId: id }).go({ ignoreOwnership: true })
     return data?.name === undefined ? null : fromStored(SiteSchema, data, 'site')
   }
 
@@ -58,15 +58,22 @@ export class MultiTableSites implements SiteStore {
       start = output.LastEvaluatedKey
     } while (start)
     const order = (s: Site): SiteCursor => ({ c: s.createdAt.toISOString(), s: s.siteId })
-    const newerFirst = (a: SiteCursor, b: SiteCursor) => (a.c !== b.c ? (a.c < b.c ? 1 : -1) : a.s < b.s ? 1 : a.s > b.s ? -1 : 0)
+    const newerFirst = (a: SiteCursor, b: SiteCursor) =>
+      a.c !== b.c ? (a.c < b.c ? 1 : -1) : a.s < b.s ? 1 : a.s > b.s ? -1 : 0
     sites.sort((a, b) => newerFirst(order(a), order(b)))
     const rest = after ? sites.filter((s) => newerFirst(order(s), after) > 0) : sites
     const items = rest.slice(0, limit)
     return { items, cursor: rest.length > limit ? encodeCursor(order(items[items.length - 1]!)) : null }
   }
 
-  async withRuns(siteId: string, options?: { limit?: number }): Promise<{ site: Site | null; runs: CrawlRun[] }> {
-    const [site, runs] = await Promise.all([this.get(siteId), this.runs.list(siteId, { limit: options?.limit ?? 10 })])
+  async withRuns(
+    siteId: string,
+    options?: { limit?: number },
+  ): Promise<{ site: Site | null; runs: CrawlRun[] }> {
+    const [site, runs] = await Promise.all([
+      this.get(siteId),
+      this.runs.list(siteId, { limit: options?.limit ?? 10 }),
+    ])
     return { site, runs: runs.items }
   }
 }

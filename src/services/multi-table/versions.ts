@@ -69,7 +69,9 @@ export class MultiTableVersions implements VersionStore {
   async get(pageId: string, versionId: string): Promise<PageVersion | null> {
     const page = validate(IdSchema, pageId, 'pageId')
     const id = validate(IdSchema, versionId, 'versionId')
-    const { data } = await this.ctx.entities.version.get({ pageId: page, versionId: id }).go()
+    const { data } = await this.ctx.entities.version
+      .get({ pageId: page, versionId: id })
+      .go({ ignoreOwnership: true })
     return data ? ((await this.complete(data as StoredVersion)) ?? null) : null
   }
 
@@ -118,9 +120,13 @@ export class MultiTableVersions implements VersionStore {
         TableName: this.ctx.names.versions,
         KeyConditionExpression: '#page = :page AND begins_with(#version, :prefix)',
         ExpressionAttributeNames: { '#page': 'page_id', '#version': 'version_id' },
-        ExpressionAttributeValues: { ':page': String(item.pageId), ':prefix': chunkKey(String(item.versionId), digest) },
+        ExpressionAttributeValues: {
+          ':page': String(item.pageId),
+          ':prefix': chunkKey(String(item.versionId), digest),
+        },
       }
-      for await (const rows of queryAll(this.ctx.transport, input)) for (const row of rows) parts.push(row.data as Uint8Array)
+      for await (const rows of queryAll(this.ctx.transport, input))
+        for (const row of rows) parts.push(row.data as Uint8Array)
       return parts
     })
   }
@@ -132,11 +138,16 @@ export class MultiTableVersions implements VersionStore {
       ...(stored as ReturnType<typeof toStored<PageVersion>>),
       bodyEncoding: body.encoding,
       ...(body.encoding === 'gzip' ? { bodyData: body.data, bodyDigest: body.digest } : {}),
-      ...(body.encoding === 'gzip-chunked' ? { bodyChunks: body.chunks.length, bodyDigest: body.digest } : {}),
+      ...(body.encoding === 'gzip-chunked'
+        ? { bodyChunks: body.chunks.length, bodyDigest: body.digest }
+        : {}),
     }
   }
 
-  private chunkWrites(version: PageVersion, body: Extract<StoredBody, { encoding: 'gzip-chunked' }>): BatchWrite[] {
+  private chunkWrites(
+    version: PageVersion,
+    body: Extract<StoredBody, { encoding: 'gzip-chunked' }>,
+  ): BatchWrite[] {
     return body.chunks.map((data, index) => {
       const { Item } = this.ctx.entities.versionChunk
         .put({

@@ -86,7 +86,12 @@ export interface StatusChange {
  * A status update: finished statuses stamp `completedAt` and an expiry; leaving `in_progress`
  * ends the lease; back to `pending` also forgets the worker; `failed` counts a retry.
  */
-export function statusChange(next: FrontierStatus, now: Date, ttlDays: number | null, error?: string): StatusChange {
+export function statusChange(
+  next: FrontierStatus,
+  now: Date,
+  ttlDays: number | null,
+  error?: string,
+): StatusChange {
   const ttl = expiryOf(next, now, ttlDays)
   const remove: StatusChange['remove'] = []
   if (ttl === undefined) remove.push('ttl')

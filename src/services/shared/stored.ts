@@ -30,3 +30,17 @@ export function nullFields<T extends object>(value: T): (keyof T & string)[] {
     .filter(([, inner]) => inner === null || inner === undefined)
     .map(([key]) => key as keyof T & string)
 }
+
+const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+
+/** A record's own keys in snake_case (one level): the documented layout's nested `stats` map. */
+export function snakeKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [toSnake(key), inner]))
+}
+
+/** The inverse of `snakeKeys`. */
+export function camelKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [toCamel(key), inner]))
+}

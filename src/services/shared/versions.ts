@@ -35,9 +35,14 @@ export async function assembleVersion(
 }
 
 /** commitVersion's consistency check: the version must belong to the page it is committed to. */
-export function assertSamePage(page: { pageId: string; siteId: string }, version: { pageId: string; siteId: string }) {
+export function assertSamePage(
+  page: { pageId: string; siteId: string },
+  version: { pageId: string; siteId: string },
+) {
   const issues = []
-  if (page.pageId !== version.pageId) issues.push({ path: 'version.pageId', message: 'must equal page.pageId' })
-  if (page.siteId !== version.siteId) issues.push({ path: 'version.siteId', message: 'must equal page.siteId' })
+  if (page.pageId !== version.pageId)
+    issues.push({ path: 'version.pageId', message: 'must equal page.pageId' })
+  if (page.siteId !== version.siteId)
+    issues.push({ path: 'version.siteId', message: 'must equal page.siteId' })
   if (issues.length > 0) throw new ValidationError(issues)
 }

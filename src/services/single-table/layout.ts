@@ -1,6 +1,6 @@
 import { type DynamoDBConfig, singleTableName } from '../../config.js'
-import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { Transport } from '../../engine/transport.js'
+import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { singleTableDefinition } from '../../tables/single-table.js'
 import type { Layout } from '../stores.js'
 import type { SingleTableContext } from './context.js'

@@ -84,7 +84,10 @@ export class SingleTablePages {
   /** Adds the deltas to each site's counter item: one UpdateItem per site that changed. */
   async applyCounts(deltas: PageCountDelta[]): Promise<void> {
     for (const [siteId, { total, live }] of sumCountsBySite(deltas)) {
-      await this.ctx.entities.pageCount.update({ siteKey: keyPart(siteId) }).add({ total, live }).go({ response: 'none' })
+      await this.ctx.entities.pageCount
+        .update({ siteKey: keyPart(siteId) })
+        .add({ total, live })
+        .go({ response: 'none' })
     }
   }
 

@@ -2,13 +2,18 @@ import { z } from 'zod'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { PageSchema, type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
+import {
+  PageSchema,
+  type PageVersion,
+  type PageVersionInput,
+  PageVersionSchema,
+} from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
-import { assembleVersion, type StoredVersion } from '../shared/versions.js'
 import { type ListOptions, type ListResult, pageSize, queryAll, queryPage } from '../shared/listing.js'
 import { toStored } from '../shared/stored.js'
+import { assembleVersion, type StoredVersion } from '../shared/versions.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 /**
