@@ -20,6 +20,26 @@ export {
   UnsupportedError,
   ValidationError,
 } from './errors.js'
+export type {
+  IamPolicyOptions,
+  InvalidItem,
+  MigrateOptions,
+  MigrationProgress,
+  MigrationReport,
+  TableCounts,
+  VerifyDifference,
+  VerifyOptions,
+  VerifyReport,
+} from './layout-tools/index.js'
+// Layout tools: table definitions, IAM policy, migration between layouts
+export {
+  iamPolicy,
+  MIGRATION_SOURCE_OPERATIONS,
+  migrateLayout,
+  operationsFor,
+  tableDefinitions,
+  verifyLayouts,
+} from './layout-tools/index.js'
 export { frontierItemIdFor, newRunId, newVersionId, pageIdFor, urlHashFor } from './model/ids.js'
 export type {
   CrawlRun,

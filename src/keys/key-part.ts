@@ -16,6 +16,12 @@ export function keyPart(value: string): string {
   return `%h${createHash('sha256').update(value, 'utf8').digest('base64url')}`
 }
 
+/** The value a readable key part came from; `undefined` for a hashed one (not reversible). */
+export function unescapeKeyPart(part: string): string | undefined {
+  if (part.startsWith('%h')) return undefined
+  return part.replace(/%23/g, '#').replace(/%25/g, '%')
+}
+
 /**
  * Sorts descending by priority when compared as strings ascending: the IEEE-754 bits, made
  * order-preserving, then inverted. 16 hex digits.

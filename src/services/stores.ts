@@ -13,6 +13,7 @@ import type {
   Site,
   SiteInput,
 } from '../model/schemas.js'
+import type { RecordCodec } from './records.js'
 import type { LayoutTables } from './shared/lifecycle.js'
 import type { ListOptions, ListResult } from './shared/listing.js'
 import type { PageCountDelta } from './shared/pages.js'
@@ -92,4 +93,6 @@ export interface Layout {
   deleteSite(siteId: string): Promise<{ deleted: boolean; items: number }>
   /** What `initialize()` creates. */
   tables: LayoutTables
+  /** Raw items ↔ logical records, for migration and verify. */
+  records: RecordCodec
 }

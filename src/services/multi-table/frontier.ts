@@ -276,8 +276,12 @@ export class MultiTableFrontier implements FrontierStore {
     return item && fromStored(FrontierItemSchema, item, 'frontier item')
   }
 
-  private attributes(item: FrontierItem) {
-    return { ...toStored(item), ttl: expiryOf(item.status, new Date(), this.ctx.config.frontierTtlDays) }
+  /** The stored attributes of an item; `ttl` as given, else derived from its status. */
+  attributes(item: FrontierItem, ttl?: number) {
+    return {
+      ...toStored(item),
+      ttl: ttl ?? expiryOf(item.status, new Date(), this.ctx.config.frontierTtlDays),
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { Layout } from '../stores.js'
 import { multiTableContext } from './context.js'
 import { MultiTableFrontier } from './frontier.js'
 import { MultiTablePages } from './pages.js'
+import { multiTableRecords } from './records.js'
 import { MultiTableRuns } from './runs.js'
 import { deleteSite } from './site-deletion.js'
 import { MultiTableSites } from './sites.js'
@@ -16,14 +17,17 @@ export function multiTableLayout(config: DynamoDBConfig, transport = new Transpo
   const ctx = multiTableContext(config, transport)
   const runs = new MultiTableRuns(ctx)
   const pages = new MultiTablePages(ctx)
+  const versions = new MultiTableVersions(ctx, pages)
+  const frontier = new MultiTableFrontier(ctx)
   return {
     config,
     transport,
     sites: new MultiTableSites(ctx, runs),
     runs,
     pages,
-    versions: new MultiTableVersions(ctx, pages),
-    frontier: new MultiTableFrontier(ctx),
+    versions,
+    frontier,
+    records: multiTableRecords(ctx, versions, frontier),
     deleteSite: (siteId) => deleteSite(ctx, siteId),
     tables: {
       definitions: multiTableDefinitions(config),

@@ -60,6 +60,6 @@ export class MultiTableRuns implements RunStore {
 }
 
 /** A stored run of the documented layout, whose nested `stats` keys are snake_case too. */
-function toRun(item: { stats?: unknown }): CrawlRun {
+export function toRun(item: { stats?: unknown }): CrawlRun {
   return fromStored(CrawlRunSchema, { ...item, stats: camelKeys(item.stats) }, 'run')
 }

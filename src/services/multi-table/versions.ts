@@ -113,7 +113,7 @@ export class MultiTableVersions implements VersionStore {
     return { page, versions: versions.items }
   }
 
-  private complete(item: StoredVersion): Promise<PageVersion | undefined> {
+  complete(item: StoredVersion): Promise<PageVersion | undefined> {
     return assembleVersion(item, async (digest) => {
       const parts: Uint8Array[] = []
       const input = {
@@ -129,6 +129,13 @@ export class MultiTableVersions implements VersionStore {
         for (const row of rows) parts.push(row.data as Uint8Array)
       return parts
     })
+  }
+
+  /** The PutItem params of a version whose body fits in its item (inline or gzip). */
+  itemParams(version: PageVersion) {
+    return this.ctx.entities.version
+      .put(this.item(version, encodeBody(version)))
+      .params<{ Item: Record<string, unknown> }>()
   }
 
   private item(version: PageVersion, body: StoredBody) {

@@ -235,13 +235,14 @@ export class SingleTableFrontier {
     return item === undefined ? undefined : fromStored(FrontierItemSchema, item, 'frontier item')
   }
 
-  private attributes(item: FrontierItem) {
+  /** The stored attributes of an item; `ttl` as given, else derived from its status. */
+  attributes(item: FrontierItem, ttl?: number) {
     return {
       ...toStored(item),
       ...this.key(item.runId, item.itemId),
       siteKey: keyPart(item.siteId),
       priorityKey: priorityKey(item.priority),
-      ttl: expiryOf(item.status, new Date(), this.ctx.config.frontierTtlDays),
+      ttl: ttl ?? expiryOf(item.status, new Date(), this.ctx.config.frontierTtlDays),
     }
   }
 

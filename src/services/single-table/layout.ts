@@ -6,6 +6,7 @@ import type { Layout } from '../stores.js'
 import type { SingleTableContext } from './context.js'
 import { SingleTableFrontier } from './frontier.js'
 import { SingleTablePages } from './pages.js'
+import { singleTableRecords } from './records.js'
 import { SingleTableRuns } from './runs.js'
 import { singleTableService } from './service.js'
 import { deleteSite } from './site-deletion.js'
@@ -17,14 +18,17 @@ export function singleTableLayout(config: DynamoDBConfig, transport = new Transp
   const table = singleTableName(config)
   const service = singleTableService(table, transport)
   const ctx: SingleTableContext = { config, table, transport, service, entities: service.entities }
+  const versions = new SingleTableVersions(ctx)
+  const frontier = new SingleTableFrontier(ctx)
   return {
     config,
     transport,
     sites: new SingleTableSites(ctx),
     runs: new SingleTableRuns(ctx),
     pages: new SingleTablePages(ctx),
-    versions: new SingleTableVersions(ctx),
-    frontier: new SingleTableFrontier(ctx),
+    versions,
+    frontier,
+    records: singleTableRecords(ctx, versions, frontier),
     deleteSite: (siteId) => deleteSite(ctx, siteId),
     tables: { definitions: [singleTableDefinition(config)], ttlTables: [table], ttlAttribute: TTL_ATTRIBUTE },
   }

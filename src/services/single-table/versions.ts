@@ -126,6 +126,13 @@ export class SingleTableVersions {
     return parts
   }
 
+  /** The PutItem params of a version whose body fits in its item (inline or gzip). */
+  itemParams(version: PageVersion) {
+    return this.ctx.entities.version
+      .put(this.item(version, encodeBody(version)))
+      .params<{ Item: Record<string, unknown> }>()
+  }
+
   private item(version: PageVersion, body: StoredBody) {
     const stored: Record<string, unknown> = toStored(version)
     if (body.encoding !== 'inline') for (const field of PAYLOAD_FIELDS) delete stored[field]

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { LogicalTable } from '../services/records.js'
+
+export interface TableCounts {
+  read: number
+  written: number
+  skipped: number
+  failed: number
+}
+
+export interface InvalidItem {
+  table: LogicalTable | 'unknown'
+  key: Record<string, unknown>
+  reason: string
+}
+
+/** Where a migration is: per physical table and Scan segment, the key to resume after, or done. */
+export interface CheckpointState {
+  version: 1
+  migrationId: string
+  source: string
+  target: string
+  segments: number
+  positions: Record<string, (Record<string, unknown> | 'done' | null)[]>
+  counts: Record<string, TableCounts>
+  invalid: InvalidItem[]
+  completed: boolean
+}
+
+export function newCheckpoint(
+  source: string,
+  target: string,
+  segments: number,
+  tables: string[],
+): CheckpointState {
+  return {
+    version: 1,
+    migrationId: randomUUID(),
+    source,
+    target,
+    segments,
+    positions: Object.fromEntries(tables.map((t) => [t, Array.from({ length: segments }, () => null)])),
+    counts: {},
+    invalid: [],
+    completed: false,
+  }
+}
+
+export async function loadCheckpoint(path: string): Promise<CheckpointState | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as CheckpointState
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/** Saves checkpoints one at a time, each atomically (a temporary file renamed over the old one). */
+export class CheckpointWriter {
+  private chain: Promise<void> = Promise.resolve()
+
+  constructor(private readonly path: string | undefined) {}
+
+  save(state: CheckpointState): Promise<void> {
+    if (!this.path) return Promise.resolve()
+    const path = this.path
+    const json = JSON.stringify(state)
+    this.chain = this.chain.then(async () => {
+      await mkdir(dirname(path), { recursive: true })
+      const temporary = `${path}.${process.pid}.tmp`
+      await writeFile(temporary, json)
+      await rename(temporary, path)
+    })
+    return this.chain
+  }
+}

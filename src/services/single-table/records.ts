@@ -1,0 +1,160 @@
+import { crawlOrderKey, keyPart, unescapeKeyPart } from '../../keys/key-part.js'
+import { fromStored } from '../../model/read.js'
+import { CrawlRunSchema, FrontierItemSchema, type Page, PageSchema, SiteSchema } from '../../model/schemas.js'
+import type { LogicalRecord, ReadResult, RecordCodec } from '../records.js'
+import { type BatchWrite, batchWrite } from '../shared/batch.js'
+import { encodeBody } from '../shared/bodies.js'
+import { isExpired } from '../shared/frontier.js'
+import { toStored } from '../shared/stored.js'
+import type { StoredVersion } from '../shared/versions.js'
+import type { SingleTableContext } from './context.js'
+import type { SingleTableFrontier } from './frontier.js'
+import type { SingleTableVersions } from './versions.js'
+
+const ENTITY_TABLES = {
+  site: 'sites',
+  run: 'runs',
+  webpage: 'pages',
+  version: 'versions',
+  frontier: 'frontier',
+} as const
+
+/** Single-table items ↔ logical records: each item says its entity in `__edb_e__`. */
+export function singleTableRecords(
+  ctx: SingleTableContext,
+  versions: SingleTableVersions,
+  frontier: SingleTableFrontier,
+): RecordCodec {
+  const { entities } = ctx
+  const formatted = (
+    entity: { parse: (r: { Items: Record<string, unknown>[] }) => { data: unknown[] } },
+    raw: Record<string, unknown>,
+  ) => entity.parse({ Items: [raw] }).data[0] as Record<string, unknown> | undefined
+
+  async function read(raw: Record<string, unknown>): Promise<ReadResult> {
+    const entity = String(raw.__edb_e__ ?? '')
+    const table = ENTITY_TABLES[entity as keyof typeof ENTITY_TABLES] ?? 'unknown'
+    try {
+      switch (entity) {
+        case 'site':
+          return record({
+            table: 'sites',
+            value: fromStored(SiteSchema, formatted(entities.site, raw), 'site'),
+          })
+        case 'run':
+          return record({
+            table: 'runs',
+            value: fromStored(CrawlRunSchema, formatted(entities.run, raw), 'run'),
+          })
+        case 'webpage':
+          return record({
+            table: 'pages',
+            value: fromStored(PageSchema, formatted(entities.page, raw), 'page'),
+          })
+        case 'version': {
+          const version = await versions.complete(formatted(entities.version, raw) as StoredVersion)
+          return version
+            ? record({ table: 'versions', value: version })
+            : { kind: 'invalid', table, reason: 'version body incomplete (a partly written version)' }
+        }
+        case 'frontier': {
+          if (isExpired(raw.ttl)) return { kind: 'skip', table: 'frontier' }
+          const value = fromStored(FrontierItemSchema, formatted(entities.frontier, raw), 'frontier item')
+          return record({
+            table: 'frontier',
+            value,
+            ...(typeof raw.ttl === 'number' ? { ttl: raw.ttl } : {}),
+          })
+        }
+        case 'pagecount': {
+          const counts = formatted(entities.pageCount, raw)
+          const siteId = await siteIdOfCounter(raw)
+          if (siteId === undefined) return { kind: 'skip' }
+          return record({
+            table: 'pageCounts',
+            value: { siteId, total: Number(counts?.total ?? 0), live: Number(counts?.live ?? 0) },
+          })
+        }
+        default:
+          return { kind: 'skip' } // version chunks (read with their version), locks
+      }
+    } catch (error) {
+      return { kind: 'invalid', table, reason: (error as Error).message }
+    }
+  }
+
+  /** The counter item holds only the site's key; its site item (same partition) has the plain id. */
+  async function siteIdOfCounter(raw: Record<string, unknown>): Promise<string | undefined> {
+    if (typeof raw.siteId === 'string') return raw.siteId
+    const siteKey = String(raw.siteKey ?? '')
+    const { data } = await entities.site.get({ siteKey }).go()
+    return data?.siteId ?? unescapeKeyPart(siteKey)
+  }
+
+  async function write(records: LogicalRecord[]): Promise<void> {
+    const writes: BatchWrite[] = []
+    const put = (params: { Item: Record<string, unknown> }, id: string) =>
+      writes.push({
+        table: ctx.table,
+        key: { pk: params.Item.pk, sk: params.Item.sk },
+        item: params.Item,
+        id,
+      })
+    for (const r of records) {
+      switch (r.table) {
+        case 'sites':
+          put(
+            entities.site.put({ ...toStored(r.value), siteKey: keyPart(r.value.siteId) }).params(),
+            r.value.siteId,
+          )
+          break
+        case 'runs':
+          put(
+            entities.run
+              .put({ ...toStored(r.value), runKey: keyPart(r.value.runId), siteKey: keyPart(r.value.siteId) })
+              .params(),
+            r.value.runId,
+          )
+          break
+        case 'pages':
+          put(entities.page.put(pageAttributes(r.value)).params(), r.value.pageId)
+          break
+        case 'versions':
+          if (encodeBody(r.value).encoding === 'gzip-chunked') await versions.write(r.value)
+          else put(versions.itemParams(r.value), r.value.versionId)
+          break
+        case 'frontier':
+          put(entities.frontier.put(frontier.attributes(r.value, r.ttl)).params(), r.value.itemId)
+          break
+        case 'pageCounts':
+          put(
+            entities.pageCount
+              .put({ siteKey: keyPart(r.value.siteId), total: r.value.total, live: r.value.live })
+              .params(),
+            `${r.value.siteId} counts`,
+          )
+          break
+      }
+    }
+    await batchWrite(ctx.transport, writes, { idLabel: 'record' })
+  }
+
+  return { tables: [{ name: ctx.table, keys: ['pk', 'sk'] }], read: async (raw) => [await read(raw)], write }
+}
+
+/** Every attribute of a page item, revision included (a put, for copying a page as it is). */
+function pageAttributes(page: Page) {
+  return {
+    ...toStored(page),
+    pageKey: keyPart(page.pageId),
+    siteKey: keyPart(page.siteId),
+    siteScope: keyPart(page.siteId),
+    urlKey: keyPart(page.url),
+    lifeState: page.isTombstone ? ('tombstone' as const) : ('live' as const),
+    crawlOrder: crawlOrderKey(page.lastCrawled),
+  }
+}
+
+function record(r: LogicalRecord): ReadResult {
+  return { kind: 'record', record: r }
+}
