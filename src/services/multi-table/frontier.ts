@@ -1,7 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { FRONTIER_INDEXES } from '../../entities/frontier.js'
-import { ConflictError, NotFoundError } from '../../errors.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import {
@@ -18,12 +17,14 @@ import {
   assertOwner,
   type Claim,
   compareQueueOrder,
+  enqueueEach,
   expiryOf,
   isExpired,
   parseClaim,
   parseStatus,
-  splitDuplicates,
   statusChange,
+  statusUpdateFailure,
+  takeInOrder,
 } from '../shared/frontier.js'
 import {
   decodeCursor,
@@ -33,13 +34,11 @@ import {
   pageSize,
   queryAll,
 } from '../shared/listing.js'
-import { mapConcurrent } from '../shared/retry.js'
 import { toStored } from '../shared/stored.js'
 import type { ClaimOptions } from '../storage-backend.js'
 import type { FrontierStore } from '../stores.js'
 import { formatItem, type MultiTableContext } from './context.js'
 
-const ENQUEUE_CONCURRENCY = 16
 type QueueCursor = { p: number; d: string; i: string }
 const isQueueCursor = (v: unknown): v is QueueCursor =>
   typeof (v as QueueCursor)?.p === 'number' &&
@@ -63,20 +62,11 @@ export class MultiTableFrontier implements FrontierStore {
 
   async enqueue(inputs: FrontierItemInput[]): Promise<{ added: number; duplicates: number }> {
     const items = validate(z.array(FrontierItemSchema), inputs, 'items')
-    const { unique, repeats } = splitDuplicates(items)
-    const results = await mapConcurrent(unique, ENQUEUE_CONCURRENCY, async (item) => {
-      try {
-        await this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' })
-        return true
-      } catch (error) {
-        if (isConditionFailure(error)) return false
-        throw error
-      }
-    })
-    const failure = results.find((r) => r.status === 'rejected')
-    if (failure) throw (failure as PromiseRejectedResult).reason
-    const added = results.filter((r) => r.status === 'fulfilled' && r.value).length
-    return { added, duplicates: repeats + unique.length - added }
+    return enqueueEach(
+      items,
+      (item) => this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' }),
+      isConditionFailure,
+    )
   }
 
   async list(
@@ -152,18 +142,7 @@ export class MultiTableFrontier implements FrontierStore {
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
       const { data } = await this.ctx.entities.frontier.get(key).go({ ignoreOwnership: true })
-      if (!data || isExpired((data as { ttl?: number }).ttl)) {
-        throw new NotFoundError(
-          `Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`,
-          { cause },
-        )
-      }
-      throw new ConflictError(
-        `Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`,
-        {
-          cause,
-        },
-      )
+      throw statusUpdateFailure(data as { ttl?: unknown } | null, run, id, owner, cause)
     }
   }
 
@@ -192,7 +171,6 @@ export class MultiTableFrontier implements FrontierStore {
   }
 
   private async claimFrom(run: string, status: 'pending' | 'in_progress', claim: Claim, want: number) {
-    const claimed: FrontierItem[] = []
     const input = { ...this.byPriority(run, status), Limit: Math.min(100, want * 2) }
     if (status === 'in_progress') {
       input.FilterExpression = `${input.FilterExpression} AND #lease < :now`
@@ -202,19 +180,13 @@ export class MultiTableFrontier implements FrontierStore {
         ':now': claim.now.toISOString(),
       }
     }
+    return takeInOrder(this.candidates(input), want, (item) => this.take(item, claim))
+  }
+
+  private async *candidates(input: Parameters<typeof queryAll>[1]): AsyncGenerator<FrontierItem[]> {
     for await (const raws of queryAll(this.ctx.transport, input)) {
-      let candidates = raws
-        .map((raw) => this.read(raw))
-        .filter((item): item is FrontierItem => item !== undefined)
-      while (candidates.length > 0 && claimed.length < want) {
-        const batch = candidates.slice(0, want - claimed.length)
-        candidates = candidates.slice(batch.length)
-        const results = await Promise.all(batch.map((item) => this.take(item, claim)))
-        claimed.push(...results.filter((item): item is FrontierItem => item !== null))
-      }
-      if (claimed.length >= want) break
+      yield raws.map((raw) => this.read(raw)).filter((item): item is FrontierItem => item !== undefined)
     }
-    return claimed
   }
 
   private async take(item: FrontierItem, claim: Claim): Promise<FrontierItem | null> {

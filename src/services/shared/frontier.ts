@@ -1,9 +1,10 @@
 import { z } from 'zod'
-import { ValidationError } from '../../errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import { IdSchema } from '../../model/ids.js'
 import { type FrontierItem, type FrontierStatus, FrontierStatusSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import type { ClaimOptions } from '../storage-backend.js'
+import { mapConcurrent } from './retry.js'
 
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
 export const ALL_STATUSES = FrontierStatusSchema.options
@@ -107,4 +108,77 @@ export function statusChange(
     remove,
     countsRetry: next === 'failed',
   }
+}
+
+const ENQUEUE_CONCURRENCY = 16
+
+/**
+ * Enqueues validated items, each with a create that fails its condition when the item exists:
+ * duplicates within the call and already-stored items are counted, not written.
+ */
+export async function enqueueEach(
+  items: FrontierItem[],
+  create: (item: FrontierItem) => Promise<unknown>,
+  isConditionFailure: (error: unknown) => boolean,
+): Promise<{ added: number; duplicates: number }> {
+  const { unique, repeats } = splitDuplicates(items)
+  const results = await mapConcurrent(unique, ENQUEUE_CONCURRENCY, async (item) => {
+    try {
+      await create(item)
+      return true
+    } catch (error) {
+      if (isConditionFailure(error)) return false
+      throw error
+    }
+  })
+  const failure = results.find((r) => r.status === 'rejected')
+  if (failure) throw (failure as PromiseRejectedResult).reason
+  const added = results.filter((r) => r.status === 'fulfilled' && r.value).length
+  return { added, duplicates: repeats + unique.length - added }
+}
+
+/**
+ * Claims up to `want` candidates, read page by page in queue order: each page's candidates are
+ * taken (a conditional write each) in batches of what is still wanted, so of two workers racing
+ * for an item exactly one wins, and a lost race moves on to the next candidate.
+ */
+export async function takeInOrder(
+  pages: AsyncIterable<FrontierItem[]>,
+  want: number,
+  take: (item: FrontierItem) => Promise<FrontierItem | null>,
+): Promise<FrontierItem[]> {
+  const claimed: FrontierItem[] = []
+  for await (const page of pages) {
+    let candidates = page
+    while (candidates.length > 0 && claimed.length < want) {
+      const batch = candidates.slice(0, want - claimed.length)
+      candidates = candidates.slice(batch.length)
+      const results = await Promise.all(batch.map(take))
+      claimed.push(...results.filter((item): item is FrontierItem => item !== null))
+    }
+    if (claimed.length >= want) break
+  }
+  return claimed
+}
+
+/** Why a conditional status update failed: the item is gone (or expired), or another worker holds it. */
+export function statusUpdateFailure(
+  stored: { ttl?: unknown } | null | undefined,
+  runId: string,
+  itemId: string,
+  owner: string | undefined,
+  cause: unknown,
+): Error {
+  if (!stored || isExpired(stored.ttl)) {
+    return new NotFoundError(
+      `Frontier item ${JSON.stringify(itemId)} of run ${JSON.stringify(runId)} not found`,
+      { cause },
+    )
+  }
+  return new ConflictError(
+    `Frontier item ${JSON.stringify(itemId)} is not leased to worker ${JSON.stringify(owner)}`,
+    {
+      cause,
+    },
+  )
 }

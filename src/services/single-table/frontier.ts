@@ -1,5 +1,4 @@
 import { z } from 'zod'
-import { ConflictError, NotFoundError } from '../../errors.js'
 import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -18,12 +17,14 @@ import {
   assertOwner,
   type Claim,
   compareQueueOrder,
+  enqueueEach,
   expiryOf,
   isExpired,
   parseClaim,
   parseStatus,
-  splitDuplicates,
   statusChange,
+  statusUpdateFailure,
+  takeInOrder,
 } from '../shared/frontier.js'
 import {
   type ListOptions,
@@ -33,12 +34,9 @@ import {
   queryAll,
   queryPage,
 } from '../shared/listing.js'
-import { mapConcurrent } from '../shared/retry.js'
 import { toStored } from '../shared/stored.js'
 import type { ClaimOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
-
-const ENQUEUE_CONCURRENCY = 16
 
 /**
  * The frontier: a run's items spread over `frontierShards` partitions; listing by status and
@@ -56,20 +54,11 @@ export class SingleTableFrontier {
 
   async enqueue(inputs: FrontierItemInput[]): Promise<{ added: number; duplicates: number }> {
     const items = validate(z.array(FrontierItemSchema), inputs, 'items')
-    const { unique, repeats } = splitDuplicates(items)
-    const results = await mapConcurrent(unique, ENQUEUE_CONCURRENCY, async (item) => {
-      try {
-        await this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' })
-        return true
-      } catch (error) {
-        if (isConditionFailure(error)) return false
-        throw error
-      }
-    })
-    const failure = results.find((r) => r.status === 'rejected')
-    if (failure) throw (failure as PromiseRejectedResult).reason
-    const added = results.filter((r) => r.status === 'fulfilled' && r.value).length
-    return { added, duplicates: repeats + unique.length - added }
+    return enqueueEach(
+      items,
+      (item) => this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' }),
+      isConditionFailure,
+    )
   }
 
   list(
@@ -124,18 +113,7 @@ export class SingleTableFrontier {
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
       const { data } = await this.ctx.entities.frontier.get(key).go()
-      if (!data || isExpired((data as { ttl?: number }).ttl)) {
-        throw new NotFoundError(
-          `Frontier item ${JSON.stringify(id)} of run ${JSON.stringify(run)} not found`,
-          { cause },
-        )
-      }
-      throw new ConflictError(
-        `Frontier item ${JSON.stringify(id)} is not leased to worker ${JSON.stringify(owner)}`,
-        {
-          cause,
-        },
-      )
+      throw statusUpdateFailure(data as { ttl?: unknown } | null, run, id, owner, cause)
     }
   }
 
@@ -174,7 +152,6 @@ export class SingleTableFrontier {
     claim: Claim,
     want: number,
   ): Promise<FrontierItem[]> {
-    const claimed: FrontierItem[] = []
     const nowIso = claim.now.toISOString()
     const query = this.ctx.entities.frontier.query.byStatus({ runKey, shard, status })
     const params =
@@ -182,19 +159,13 @@ export class SingleTableFrontier {
         ? query.where((attr, op) => op.lt(attr.leaseExpiresAt, nowIso)).params()
         : query.params()
     const input = { ...params, Limit: Math.min(100, want * 2) }
+    return takeInOrder(this.candidates(input), want, (item) => this.take(item, claim))
+  }
+
+  private async *candidates(input: Parameters<typeof queryAll>[1]): AsyncGenerator<FrontierItem[]> {
     for await (const raws of queryAll(this.ctx.transport, input)) {
-      let candidates = raws
-        .map((raw) => this.read(raw))
-        .filter((item): item is FrontierItem => item !== undefined)
-      while (candidates.length > 0 && claimed.length < want) {
-        const batch = candidates.slice(0, want - claimed.length)
-        candidates = candidates.slice(batch.length)
-        const results = await Promise.all(batch.map((item) => this.take(item, claim)))
-        claimed.push(...results.filter((item): item is FrontierItem => item !== null))
-      }
-      if (claimed.length >= want) break
+      yield raws.map((raw) => this.read(raw)).filter((item): item is FrontierItem => item !== undefined)
     }
-    return claimed
   }
 
   private async take(item: FrontierItem, claim: Claim): Promise<FrontierItem | null> {
