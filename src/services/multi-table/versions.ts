@@ -6,7 +6,7 @@ import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
 import { type ListOptions, type ListResult, queryAll, queryPage } from '../shared/listing.js'
 import { toStored } from '../shared/stored.js'
-import { assembleVersion, type StoredVersion } from '../shared/versions.js'
+import { assembleVersion, type StoredVersion, saveVersionsInBatches } from '../shared/versions.js'
 import type { PageStore, VersionStore } from '../stores.js'
 import { formatItem, type MultiTableContext } from './context.js'
 
@@ -45,25 +45,20 @@ export class MultiTableVersions implements VersionStore {
 
   async saveBulk(inputs: PageVersionInput[]): Promise<number> {
     const versions = validate(z.array(PageVersionSchema), inputs, 'versions')
-    const small: BatchWrite[] = []
-    for (const version of versions) {
-      const body = encodeBody(version)
-      if (body.encoding === 'gzip-chunked') {
-        await this.write(version)
-        continue
-      }
-      const { Item } = this.ctx.entities.version
-        .put(this.item(version, body))
-        .params<{ Item: Record<string, unknown> }>()
-      small.push({
-        table: this.ctx.names.versions,
-        key: { page_id: Item.page_id, version_id: Item.version_id },
-        item: Item,
-        id: version.versionId,
-      })
-    }
-    await batchWrite(this.ctx.transport, small, { idLabel: 'versionId' })
-    return versions.length
+    return saveVersionsInBatches(
+      this.ctx.transport,
+      versions,
+      (version) => this.write(version),
+      (version) => {
+        const { Item } = this.itemParams(version)
+        return {
+          table: this.ctx.names.versions,
+          key: { page_id: Item.page_id, version_id: Item.version_id },
+          item: Item,
+          id: version.versionId,
+        }
+      },
+    )
   }
 
   async get(pageId: string, versionId: string): Promise<PageVersion | null> {

@@ -1,7 +1,9 @@
+import type { DynamoDBClientLike } from '../../config.js'
 import { ValidationError } from '../../errors.js'
 import { fromStored } from '../../model/read.js'
 import { type PageVersion, PageVersionSchema } from '../../model/schemas.js'
-import { decodeBody } from './bodies.js'
+import { type BatchWrite, batchWrite } from './batch.js'
+import { decodeBody, encodeBody } from './bodies.js'
 
 /** A stored version as read, before its body is put back together. */
 export type StoredVersion = Record<string, unknown> & {
@@ -45,4 +47,23 @@ export function assertSamePage(
   if (page.siteId !== version.siteId)
     issues.push({ path: 'version.siteId', message: 'must equal page.siteId' })
   if (issues.length > 0) throw new ValidationError(issues)
+}
+
+/**
+ * Saves many versions: those whose body fits in their item go in BatchWriteItem requests (retried,
+ * `CapacityError` naming what was left unsaved); split bodies are written one by one, chunks first.
+ */
+export async function saveVersionsInBatches(
+  client: DynamoDBClientLike,
+  versions: PageVersion[],
+  writeSplit: (version: PageVersion) => Promise<void>,
+  batchItem: (version: PageVersion) => BatchWrite,
+): Promise<number> {
+  const small: BatchWrite[] = []
+  for (const version of versions) {
+    if (encodeBody(version).encoding === 'gzip-chunked') await writeSplit(version)
+    else small.push(batchItem(version))
+  }
+  await batchWrite(client, small, { idLabel: 'versionId' })
+  return versions.length
 }
