@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import { createStorageBackend } from '../../src/index.js'
 import { engineAvailable, MATRIX, useBackend } from '../support/engines.js'
@@ -13,6 +14,27 @@ describe.each(MATRIX)('lifecycle and deleteSite — $layout on $engine', ({ layo
       expect(await again.healthCheck()).toBe(true)
       await again.close()
       await again.close()
+    })
+
+    it('uses a duck-typed client as given (anything with send)', async () => {
+      const real = new DynamoDBClient({
+        endpoint: ctx.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'ragcrawl', secretAccessKey: 'local' },
+      })
+      const sent: string[] = []
+      const client = {
+        send: (command: { constructor: { name: string } }, options?: unknown) => {
+          sent.push(command.constructor.name)
+          return real.send(command as never, options as never)
+        },
+      }
+      const backend = createStorageBackend({ backend: { ...ctx.config.backend, client } })
+      const s = await backend.saveSite(site())
+      expect((await backend.getSite(s.siteId))?.siteId).toBe(s.siteId)
+      expect(sent.length).toBeGreaterThanOrEqual(2)
+      await backend.close()
+      real.destroy()
     })
 
     it('reports health with tables and engine capabilities', async () => {
