@@ -1,20 +1,16 @@
 #!/usr/bin/env node
-import { Command } from 'commander'
-import { runDemo } from '../demo/run-demo.js'
+import { runCli } from './program.js'
 
-const program = new Command()
-program.name('ragcrawl-dynamodb').description('DynamoDB storage layer of ragcrawl').showHelpAfterError()
+// The SDK's multi-line notice about future Node versions would break "one line on stderr".
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
-program
-  .command('demo')
-  .description('seed a synthetic crawl on the embedded engine and print what each access pattern costs')
-  .option('--pages <n>', 'pages to seed', (v) => Number.parseInt(v, 10), 1000)
-  .addHelpText('after', '\nExample:\n  $ ragcrawl-dynamodb demo --pages 500')
-  .action(async (options: { pages: number }) => {
-    await runDemo({ pages: options.pages })
-  })
-
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${(error as Error)?.message ?? String(error)}\n`)
-  process.exit(1)
+runCli(process.argv.slice(2)).then(exit, (error: unknown) => {
+  process.stderr.write(`error: ${String((error as Error)?.message ?? error).split('\n')[0]}\n`)
+  exit(1)
 })
+
+/** Exits once stdout and stderr are flushed (a pipe may still hold the JSON report). */
+function exit(code: number): void {
+  process.exitCode = code
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+}

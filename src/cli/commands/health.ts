@@ -1,0 +1,89 @@
+import type { Command } from 'commander'
+import type { HealthReport } from '../../services/storage-backend.js'
+import {
+  addConnectionOptions,
+  addJsonOption,
+  type ConnectionOptions,
+  type JsonOption,
+  type LayoutName,
+  layoutOption,
+  storageConfig,
+} from '../options.js'
+import { type CliIO, failure, printJson, printRows } from '../output.js'
+
+type HealthOptions = ConnectionOptions & JsonOption & { layout?: LayoutName }
+
+export function registerHealth(program: Command, io: CliIO): Command {
+  const command = program
+    .command('health')
+    .description("check that every table of the layout exists, is ACTIVE and answers; exit 1 when it doesn't")
+    .addOption(layoutOption())
+  addConnectionOptions(command)
+  addJsonOption(command, 'the health report')
+  return command
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 healthy, 1 unhealthy (the reason on stderr), 2 bad usage.
+
+Example:
+  $ ragcrawl-dynamodb health --layout multi-table --prefix prod_ --region eu-west-1
+  $ ragcrawl-dynamodb health --endpoint http://localhost:8000 --json`,
+    )
+    .action(async (options: HealthOptions) => {
+      const config = storageConfig(options)
+      const { createStorageBackend } = await import('../../storage.js')
+      const backend = createStorageBackend(config)
+      try {
+        const report = await backend.healthReport()
+        if (options.json) printJson(io, report)
+        else printHealth(io, report)
+        if (!report.ok) throw failure(unhealthyReason(report))
+      } finally {
+        await backend.close()
+      }
+    })
+}
+
+/** The report, one line per fact. */
+export function printHealth(io: CliIO, report: HealthReport): void {
+  const rows: [string, string][] = [
+    ['status', report.ok ? 'healthy' : 'unhealthy'],
+    ['layout', report.layout],
+    ['endpoint', report.endpoint],
+  ]
+  for (const table of report.tables) {
+    const state = table.exists
+      ? (table.status ?? 'exists')
+      : table.error
+        ? `error: ${table.error}`
+        : 'missing'
+    rows.push(['table', `${table.name}  ${state}`])
+  }
+  if (report.capabilities) {
+    const yes = (b: boolean) => (b ? 'yes' : 'no')
+    rows.push([
+      'capabilities',
+      `transactions ${yes(report.capabilities.transactions)}, TTL API ${yes(report.capabilities.timeToLive)}`,
+    ])
+  }
+  if (report.error) rows.push(['error', report.error])
+  rows.push(['latency', `${report.latencyMs} ms`])
+  printRows(io, rows)
+}
+
+/** Why a report is not ok, in one line. */
+export function unhealthyReason(report: HealthReport): string {
+  const reasons = report.tables
+    .filter((t) => !(t.exists && t.status === 'ACTIVE'))
+    .map((t) =>
+      t.error
+        ? `table ${t.name}: ${t.error}`
+        : t.exists
+          ? `table ${t.name} is ${t.status ?? 'not ACTIVE'}`
+          : `table ${t.name} missing`,
+    )
+  if (report.error) reasons.unshift(report.error)
+  const hint = report.tables.some((t) => !t.exists && !t.error) ? " (run 'ragcrawl-dynamodb init')" : ''
+  return `unhealthy ${report.layout} layout at ${report.endpoint}: ${reasons.join('; ') || 'unknown reason'}${hint}`
+}

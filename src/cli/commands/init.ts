@@ -1,0 +1,53 @@
+import type { Command } from 'commander'
+import {
+  addCapacityOptions,
+  addConnectionOptions,
+  addJsonOption,
+  type CapacityOptions,
+  type ConnectionOptions,
+  type JsonOption,
+  type LayoutName,
+  layoutOption,
+  storageConfig,
+} from '../options.js'
+import { type CliIO, failure, printJson } from '../output.js'
+import { printHealth, unhealthyReason } from './health.js'
+
+type InitOptions = ConnectionOptions & CapacityOptions & JsonOption & { layout?: LayoutName }
+
+export function registerInit(program: Command, io: CliIO): Command {
+  const command = program
+    .command('init')
+    .description(
+      "create the layout's tables and indexes if missing, wait until ACTIVE, turn on TTL where the engine has it",
+    )
+    .addOption(layoutOption())
+  addConnectionOptions(command)
+  addCapacityOptions(command)
+  addJsonOption(command, 'the health report after creation')
+  return command
+    .addHelpText(
+      'after',
+      `
+Safe to rerun: existing tables are left as they are. Prints the health report afterwards.
+Exit codes: 0 created or already there, 1 failed (the reason on stderr), 2 bad usage.
+
+Examples:
+  $ ragcrawl-dynamodb init --layout single-table --prefix prod_ --region eu-west-1
+  $ ragcrawl-dynamodb init --endpoint http://localhost:8000 --layout multi-table`,
+    )
+    .action(async (options: InitOptions) => {
+      const config = storageConfig(options)
+      const { createStorageBackend } = await import('../../storage.js')
+      const backend = createStorageBackend(config)
+      try {
+        await backend.initialize()
+        const report = await backend.healthReport()
+        if (options.json) printJson(io, report)
+        else printHealth(io, report)
+        if (!report.ok) throw failure(unhealthyReason(report))
+      } finally {
+        await backend.close()
+      }
+    })
+}

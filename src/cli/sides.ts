@@ -1,0 +1,78 @@
+import type { Command } from 'commander'
+import type { StorageConfigInput } from '../config.js'
+import { ValidationError } from '../errors.js'
+import {
+  addConnectionOptions,
+  type ConnectionOptions,
+  type LayoutName,
+  layoutOption,
+  storageConfig,
+  tableNames,
+} from './options.js'
+import { describeError, usageError } from './output.js'
+
+/** Options of commands that read one layout and write or compare another (migrate, verify). */
+export interface SidesOptions extends ConnectionOptions {
+  from: LayoutName
+  to: LayoutName
+  fromPrefix?: string
+  toPrefix?: string
+  fromTableName?: string
+  toTableName?: string
+}
+
+export function addSidesOptions(command: Command): Command {
+  command
+    .addOption(layoutOption('--from <layout>', 'the source layout').makeOptionMandatory())
+    .addOption(layoutOption('--to <layout>', 'the target layout').makeOptionMandatory())
+  addConnectionOptions(command)
+  return command
+    .option('--from-prefix <prefix>', 'table prefix of the source (default --prefix)')
+    .option('--to-prefix <prefix>', 'table prefix of the target (default --prefix)')
+    .option('--from-table-name <name>', 'single-table source: its table name (default --table-name)')
+    .option('--to-table-name <name>', 'single-table target: its table name (default --table-name)')
+}
+
+export interface Sides {
+  source: StorageConfigInput
+  target: StorageConfigInput
+  sourceTables: string[]
+  targetTables: string[]
+}
+
+/**
+ * The source and target configs: same endpoint and region, each side's own prefix and table
+ * name (defaulting to the shared ones; `--table-name` applies to a single-table side only). Sides
+ * that share a table are bad usage.
+ */
+export async function resolveSides(options: SidesOptions): Promise<Sides> {
+  const side = (which: 'from' | 'to', layout: LayoutName, prefix?: string, tableName?: string) => {
+    try {
+      return storageConfig({
+        layout,
+        prefix: prefix ?? options.prefix,
+        region: options.region,
+        endpoint: options.endpoint,
+        tableName: tableName ?? (layout === 'single-table' ? options.tableName : undefined),
+      })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      const reason = describeError(error).line.replace(/^error: /, '')
+      throw usageError(`${which === 'from' ? 'source' : 'target'} (--${which} ${layout}): ${reason}`)
+    }
+  }
+  const source = side('from', options.from, options.fromPrefix, options.fromTableName)
+  const target = side('to', options.to, options.toPrefix, options.toTableName)
+  const [sourceTables, targetTables] = await Promise.all([tableNames(source), tableNames(target)])
+  const shared = sourceTables.filter((name) => targetTables.includes(name))
+  if (shared.length > 0) {
+    throw usageError(
+      `source and target share table ${shared.join(', ')}: give --to-prefix (or --to-table-name) so the target tables differ`,
+    )
+  }
+  return { source, target, sourceTables, targetTables }
+}
+
+export function describeSide(layout: LayoutName, tables: string[]): string {
+  return `${layout} (${tables.join(', ')})`
+}
