@@ -3,13 +3,17 @@ import { parseArgs } from 'node:util'
 export type EngineName = 'dynalite' | 'dynamodb-local'
 export type SectionName = 'patterns' | 'overhead' | 'growth' | 'crawl' | 'memory'
 
+/** The overhead goal: library throughput at least this share of the raw SDK's, per operation. */
+export const OVERHEAD_GOAL = 0.9
+
 export const ENGINE_NAMES: readonly EngineName[] = ['dynalite', 'dynamodb-local']
 export const SECTION_NAMES: readonly SectionName[] = ['patterns', 'overhead', 'growth', 'crawl', 'memory']
 
 /** How much work each section does: the full run, or the quick smoke run. */
 export interface BenchSizes {
-  /** Pages of the seeded crawl the access patterns run on (`seedCrawl`). */
+  /** Pages and frontier URLs of the seeded crawl the access patterns run on (`seedCrawl`). */
   seedPages: number
+  seedFrontierUrls: number
   /** Timed calls per access pattern (after one untimed call that gives its cost). */
   repetitions: number
   /** Alternating library/raw rounds per operation, and operations per round. */
@@ -17,10 +21,11 @@ export interface BenchSizes {
   overheadOpsPerRound: number
   /** Pages of the one bulk save timed on each side. */
   bulkSavePages: number
-  /** Site sizes of the growth section. */
+  /** Site sizes of the growth section, and the frontier of each site's run (`null`: as many items as pages). */
   growthPages: number[]
+  growthFrontierCap: number | null
   growthRepetitions: number
-  /** URLs each crawl simulation works, and the worker counts it runs with. */
+  /** URLs each crawl simulation works, and the worker counts of the simulations. */
   crawlUrls: number
   crawlWorkers: number[]
   /** Pages of the bulk save whose peak RSS the memory section reports. */
@@ -29,26 +34,36 @@ export interface BenchSizes {
 
 export const FULL_SIZES: BenchSizes = {
   seedPages: 1_000,
+  seedFrontierUrls: 300,
   repetitions: 30,
   overheadRounds: 6,
   overheadOpsPerRound: 40,
   bulkSavePages: 10_000,
   growthPages: [1_000, 10_000, 100_000],
+  growthFrontierCap: null,
   growthRepetitions: 15,
   crawlUrls: 10_000,
   crawlWorkers: [1, 4, 16],
   memoryPages: 100_000,
 }
 
+/**
+ * The quick smoke run (`--quick`), sized to finish in under two minutes on a 2-core machine:
+ * dynalite only unless `--engines` says otherwise; growth at 1k/10k pages (each site's frontier
+ * 300 items), small crawl simulations, the memory of a 10k-page bulk save (the growth
+ * seeding's); growth, crawl and memory on the default layout only (see run.ts).
+ */
 export const QUICK_SIZES: BenchSizes = {
-  seedPages: 1_000,
-  repetitions: 8,
-  overheadRounds: 4,
-  overheadOpsPerRound: 15,
-  bulkSavePages: 1_000,
+  seedPages: 450,
+  seedFrontierUrls: 100,
+  repetitions: 3,
+  overheadRounds: 2,
+  overheadOpsPerRound: 6,
+  bulkSavePages: 200,
   growthPages: [1_000, 10_000],
-  growthRepetitions: 5,
-  crawlUrls: 1_000,
+  growthFrontierCap: 300,
+  growthRepetitions: 2,
+  crawlUrls: 100,
   crawlWorkers: [1, 4, 16],
   memoryPages: 10_000,
 }
@@ -65,8 +80,9 @@ export interface BenchOptions {
 
 export const USAGE = `npm run bench -- [--quick] [--engines dynalite,dynamodb-local] [--sections ${SECTION_NAMES.join(',')}] [--out DIR]
 
-  --quick      smaller sizes (growth 1k/10k, crawl 1k URLs, memory 10k pages); results are marked quick
-  --engines    engines to measure on (default: both; DynamoDB Local only when java is on PATH)
+  --quick      a smoke run: smaller sizes (growth 1k/10k, memory 10k pages), dynalite only by default;
+               results are marked quick
+  --engines    engines to measure on (default: both, quick: dynalite; DynamoDB Local needs java on PATH)
   --sections   sections to run (default: all)
   --out DIR    write results.json and performance.md into DIR instead of bench/ and docs/`
 
@@ -86,7 +102,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const quick = values.quick ?? false
   return {
     quick,
-    engines: listOf(values.engines, ENGINE_NAMES, 'engine'),
+    engines: listOf(values.engines ?? (quick ? 'dynalite' : undefined), ENGINE_NAMES, 'engine'),
     sections: listOf(values.sections, SECTION_NAMES, 'section'),
     outDir: values.out ?? null,
     sizes: quick ? QUICK_SIZES : FULL_SIZES,
@@ -100,7 +116,8 @@ function listOf<T extends string>(value: string | undefined, allowed: readonly T
     .map((name) => name.trim())
     .filter(Boolean)
   for (const name of names) {
-    if (!allowed.includes(name as T)) throw new Error(`unknown ${what} "${name}" (one of ${allowed.join(', ')})`)
+    if (!allowed.includes(name as T))
+      throw new Error(`unknown ${what} "${name}" (one of ${allowed.join(', ')})`)
   }
   return allowed.filter((name) => names.includes(name))
 }

@@ -1,0 +1,100 @@
+import { OVERHEAD_GOAL } from '../options.js'
+import { int, ms, num } from './format.js'
+import type { BenchResults, GrowthResult } from './types.js'
+
+function spread(values: number[]): number {
+  const positive = values.filter((v) => Number.isFinite(v))
+  if (positive.length === 0) return Number.NaN
+  const low = Math.min(...positive)
+  return low === 0
+    ? Math.max(...positive) === 0
+      ? 1
+      : Number.POSITIVE_INFINITY
+    : Math.max(...positive) / low
+}
+
+function growthFindings(result: GrowthResult): string[] {
+  const sizes = result.sizes.map(int).join(' / ')
+  const series = (operation: string, limit: number | null) =>
+    result.sizes.map((size) =>
+      result.rows.find((r) => r.sitePages === size && r.operation === operation && r.limit === limit),
+    )
+  const out: string[] = []
+  const flat: string[] = []
+  const growing: string[] = []
+  for (const [operation, limit] of [
+    ['page by id', null],
+    ['page by URL', null],
+    ['count pages', null],
+    ['claim next 5', 5],
+    ['list pages', 100],
+    ['pages needing recrawl (maxAgeHours 24)', 100],
+    ['frontier by status (pending)', 100],
+  ] as const) {
+    const rows = series(operation, limit)
+    if (rows.some((r) => r === undefined)) continue
+    const requests = rows.map((r) => r!.requests)
+    const read = rows.map((r) => r!.itemsRead)
+    const label = `${operation}${limit && operation !== 'claim next 5' ? ` (limit ${limit})` : ''}`
+    const figures = `${requests.map((v) => num(v, 2)).join(' / ')} requests, ${read.map((v) => int(v)).join(' / ')} items read`
+    if (spread(requests) <= 1.25 && spread(read) <= 1.25) flat.push(`${label}: ${figures}`)
+    else growing.push(`${label}: ${figures}`)
+  }
+  if (flat.length > 0) out.push(`flat from ${sizes} pages — ${flat.join('; ')}`)
+  if (growing.length > 0) out.push(`**not flat** from ${sizes} pages — ${growing.join('; ')}`)
+  const list100 = series('list pages', 100)
+  const list1000 = series('list pages', 1_000)
+  if (list100.every(Boolean) && list1000.every(Boolean)) {
+    out.push(
+      `listings grow with the page size asked: list pages reads ${list100.map((r) => int(r!.itemsRead)).join(' / ')} items for a page of 100 and ${list1000.map((r) => int(r!.itemsRead)).join(' / ')} for a page of 1,000`,
+    )
+  }
+  return out.map((line) => `${result.engine} · ${result.layout}: ${line}.`)
+}
+
+/** Bullets drawn from the figures: what the numbers say, each with the engine it was measured on. */
+export function renderFindings(results: BenchResults): string {
+  const bullets: string[] = []
+  for (const overhead of results.overhead) {
+    const below = overhead.rows.filter((r) => r.goal && r.ratio < OVERHEAD_GOAL)
+    bullets.push(
+      below.length === 0
+        ? `${overhead.engine}: every like-for-like operation ran at ≥ ${OVERHEAD_GOAL} of the raw SDK's throughput.`
+        : `${overhead.engine}: below the ${OVERHEAD_GOAL} goal — ${below.map((r) => `${r.operation} ${num(r.ratio, 2)} (${ms(r.libraryMsPerOp)} vs ${ms(r.rawMsPerOp)} ms/op)`).join('; ')}.`,
+    )
+    const blind = overhead.rows.find((r) => !r.goal)
+    if (blind) {
+      bullets.push(
+        `${overhead.engine}: savePagesBulk sends ${num(blind.libraryRequestsPerOp, 2)} requests per page (one revision-adding UpdateItem each, for per-page revisions and exact counts): ${int(blind.libraryOpsPerSec)} pages/s, where blind BatchWriteItem puts of the same items (${num(blind.rawRequestsPerOp, 2)} requests per page) run at ${int(blind.rawOpsPerSec)} pages/s, ${num(blind.rawOpsPerSec / blind.libraryOpsPerSec, 1)}× faster.`,
+      )
+    }
+  }
+  for (const growth of results.growth) bullets.push(...growthFindings(growth))
+  for (const crawl of results.crawl) {
+    const unchanged = crawl.rows.map((r) => r.outcomes.unchanged.versionWritesPerPage)
+    const v = crawl.versionCheck
+    bullets.push(
+      `${crawl.engine} · ${crawl.layout}: unchanged pages cost ${unchanged.map((x) => num(x, 2)).join(' / ')} version writes per page (workers ${crawl.rows.map((r) => r.workers).join(' / ')}), and ${v.unchangedWithVersions} of ${v.unchangedChecked} unchanged pages checked have any version; throughput ${crawl.rows.map((r) => `${int(r.pagesPerSec)} pages/s with ${r.workers}`).join(', ')}.`,
+    )
+  }
+  for (const reference of results.reference) {
+    const library = results.patterns.find((p) => p.engine === reference.engine)
+    const byUrl = reference.rows.find((r) => r.name === 'page by URL')
+    const libByUrl = library?.rows.find((r) => r.name === 'page by URL')
+    if (byUrl && libByUrl) {
+      bullets.push(
+        `${reference.engine}: page by URL reads ${int(libByUrl.itemsRead)} item (${num(libByUrl.rcu)} RCU) in the library and ${int(byUrl.itemsRead)} items (${num(byUrl.rcu)} RCU) with the reference's Scan at ${int(reference.data.pages)} pages; the Scan's cost grows with every page of every site.`,
+      )
+    }
+    if (reference.deleteSite && library?.deleteSite) {
+      bullets.push(
+        `${reference.engine}: deleting a site took ${int(library.deleteSite.requests)} requests in the library (${library.deleteSite.operations}) and ${int(reference.deleteSite.requests)} with the reference's scans and item-by-item deletes.`,
+      )
+    }
+  }
+  return [
+    '## Findings',
+    '',
+    ...(bullets.length ? bullets.map((b) => `- ${b}`) : ['_Nothing measured._']),
+  ].join('\n')
+}

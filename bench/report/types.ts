@@ -1,0 +1,237 @@
+import type { LayoutName } from '../layouts.js'
+import type { BenchSizes, EngineName, SectionName } from '../options.js'
+import type { LatencySummary } from '../support/stats.js'
+
+/** The shape of bench/results.json. Bump `schemaVersion` on any incompatible change. */
+export interface BenchResults {
+  schemaVersion: 1
+  quick: boolean
+  /** ISO time the run started; every section also carries the time it was measured. */
+  generatedAt: string
+  node: string
+  platform: string
+  cpus: string
+  /** Commit of the library measured (`git rev-parse HEAD`), and whether the work tree had changes. */
+  commit: string
+  dirty: boolean
+  sizes: BenchSizes
+  sections: SectionName[]
+  engines: EngineStatus[]
+  patterns: PatternsResult[]
+  reference: ReferenceResult[]
+  overhead: OverheadResult[]
+  growth: GrowthResult[]
+  crawl: CrawlResult[]
+  memory: MemoryRow[]
+  /** Peak RSS of migrations (to be measured by the migration work; see bench/memory/scenarios.ts). */
+  migrationMemory: MemoryRow[]
+  skipped: SkippedLayout[]
+  errors: BenchError[]
+}
+
+export interface EngineStatus {
+  name: EngineName
+  label: string
+  measured: boolean
+  /** Why not measured, when not. */
+  reason?: string
+  /** Sections run on this engine. */
+  sections: SectionName[]
+}
+
+/** Where a group of figures comes from: the engine, layout and time they were measured. */
+export interface Measured {
+  engine: EngineName
+  engineLabel: string
+  layout: LayoutName
+  measuredAt: string
+}
+
+/** Records in a data set, as a figure's caption states them. */
+export interface DataSize {
+  sites: number
+  runs: number
+  pages: number
+  versions: number
+  frontierItems: number
+}
+
+export interface Cost {
+  requests: number
+  /** DynamoDB operations, e.g. `5 UpdateItem + 1 Query`. */
+  operations: string
+  rcu: number
+  wcu: number
+  /** Items the engine read (ScannedCount, GetItem hits) and returned (Count) for the call. */
+  itemsRead: number
+  itemsReturned: number
+}
+
+export interface PatternRow extends Cost {
+  row: number
+  name: string
+  keyOrIndex: string
+  /** What the untimed first call returned, e.g. `100 pages`. */
+  result: string
+  latency: LatencySummary
+}
+
+export interface OneShotCost extends Cost {
+  result: string
+  ms: number
+}
+
+export interface PatternsResult extends Measured {
+  data: DataSize
+  rows: PatternRow[]
+  /** deleteSite of one seeded site, run once at the end (destructive). */
+  deleteSite: (OneShotCost & { siteId: string }) | null
+}
+
+export interface ReferenceRow extends Cost {
+  /** The library pattern it does the work of (`PatternRow.name`). */
+  name: string
+  /** How the Python reference serves it, e.g. `full-table Scan, filter site_id and url`. */
+  callPattern: string
+  result: string
+  latency: LatencySummary
+}
+
+export interface ReferenceResult {
+  engine: EngineName
+  engineLabel: string
+  measuredAt: string
+  data: DataSize
+  /** The reference's tables as created for the bench (its code's shape: one hash key per table). */
+  tables: string[]
+  rows: ReferenceRow[]
+  deleteSite: (OneShotCost & { siteId: string; callPattern: string }) | null
+}
+
+export interface OverheadRow {
+  operation: string
+  /** Logical operations timed per round on each side (pages, for the bulk save). */
+  opsPerRound: number
+  rounds: number
+  libraryOpsPerSec: number
+  rawOpsPerSec: number
+  /** Median over rounds of library/raw throughput, each round pairing adjacent library and raw runs. */
+  ratio: number
+  libraryMsPerOp: number
+  rawMsPerOp: number
+  /**
+   * CPU time of the bench process per operation (median over rounds). On DynamoDB Local this is the
+   * client side alone (SDK, and the library on its side); on dynalite it includes the engine.
+   */
+  libraryCpuMsPerOp: number
+  rawCpuMsPerOp: number
+  libraryRequestsPerOp: number
+  rawRequestsPerOp: number
+  /** Counted against the ≥ 0.9 goal (false for informative rows that do other work than the library). */
+  goal: boolean
+  note?: string
+}
+
+export interface EquivalenceCheck {
+  name: string
+  ok: boolean
+  detail?: string
+}
+
+export interface OverheadResult extends Measured {
+  rows: OverheadRow[]
+  /** Checks that the raw side writes what the library writes and reads what it reads. */
+  equivalence: EquivalenceCheck[]
+}
+
+export interface GrowthRow extends Cost {
+  sitePages: number
+  frontierItems: number
+  operation: string
+  /** Page size asked, for listings. */
+  limit: number | null
+  latency: LatencySummary
+}
+
+export interface GrowthResult extends Measured {
+  sizes: number[]
+  rows: GrowthRow[]
+  /** How the sites were seeded (savePagesBulk and enqueueFrontierItems in a child process). */
+  seeding: SeedingRow[]
+}
+
+export interface SeedingRow {
+  what: string
+  items: number
+  seconds: number
+  itemsPerSec: number
+  requests: number
+}
+
+export type CrawlOutcome = 'new' | 'changed' | 'unchanged'
+
+export interface OutcomeCost {
+  pages: number
+  requestsPerPage: number
+  rcuPerPage: number
+  wcuPerPage: number
+  /** Version items written per page (PutItem requests): 0 for unchanged pages. */
+  versionWritesPerPage: number
+}
+
+export interface CrawlRow {
+  workers: number
+  urls: number
+  seconds: number
+  pagesPerSec: number
+  requestsPerPage: number
+  rcuPerPage: number
+  wcuPerPage: number
+  /** Claim requests that came back empty-handed (lost races) or found the queue empty. */
+  emptyClaims: number
+  outcomes: Record<CrawlOutcome, OutcomeCost>
+}
+
+export interface CrawlResult extends Measured {
+  /** Share of URLs by outcome the simulated fetch produces. */
+  mix: Record<CrawlOutcome, number>
+  claimLimit: number
+  rows: CrawlRow[]
+  /**
+   * After every simulation: versions of a sample of pages, read with listVersions. Unchanged pages
+   * were seeded without versions, so any version there is a write that should not have happened.
+   */
+  versionCheck: {
+    unchangedChecked: number
+    unchangedWithVersions: number
+    changedChecked: number
+    changedWithWrongCount: number
+  }
+}
+
+export interface MemoryRow {
+  engine: EngineName
+  layout: LayoutName
+  measuredAt: string
+  scenario: string
+  description: string
+  items: number
+  baselineRssMb: number
+  afterInputRssMb: number
+  peakRssMb: number
+  seconds: number
+}
+
+export interface SkippedLayout {
+  engine: EngineName
+  layout: LayoutName
+  section: SectionName
+  reason: string
+}
+
+export interface BenchError {
+  engine: EngineName
+  section: SectionName
+  layout?: LayoutName
+  message: string
+}

@@ -1,0 +1,213 @@
+/**
+ * `npm run bench [-- --quick] [--engines …] [--sections …] [--out DIR]`: measures the library on
+ * the embedded dynalite and, when java is present, on DynamoDB Local; writes bench/results.json
+ * and regenerates docs/performance.md (or both into DIR). A benchmark, never a timed test: it
+ * fails (exit 1) only when a measurement itself breaks, never on speed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { engineLabel, engineUnavailable, type RunningEngine, startEngine } from './engines.js'
+import { LAYOUTS, type LayoutName } from './layouts.js'
+import { type BenchOptions, type EngineName, parseOptions, type SectionName, USAGE } from './options.js'
+import { environment } from './report/environment.js'
+import { renderMarkdown } from './report/markdown.js'
+import type { BenchResults } from './report/types.js'
+import { runCrawl } from './sections/crawl.js'
+import { runGrowth } from './sections/growth.js'
+import { runMemory } from './sections/memory.js'
+import { runOverhead } from './sections/overhead.js'
+import { runPatterns } from './sections/patterns.js'
+import { runReference } from './sections/reference.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * Sections measured on DynamoDB Local: the cost per pattern (its capacity units differ: it counts
+ * index writes) and the overhead. Growth, crawl and memory write hundreds of thousands of items;
+ * their requests and capacity per call are those of dynalite, and DynamoDB Local writes about
+ * three times slower here, so they run on dynalite only. A quick run measures the patterns only.
+ */
+const DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns', 'overhead']
+const QUICK_DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns']
+
+/** Sections that seed thousands of pages: in a quick run, on the first layout only. */
+const HEAVY_SECTIONS: SectionName[] = ['growth', 'crawl', 'memory']
+
+function sectionsFor(engine: EngineName, options: BenchOptions): SectionName[] {
+  if (engine !== 'dynamodb-local') return options.sections
+  const allowed = options.quick ? QUICK_DYNAMODB_LOCAL_SECTIONS : DYNAMODB_LOCAL_SECTIONS
+  return options.sections.filter((s) => allowed.includes(s))
+}
+
+function layoutsFor(section: SectionName, options: BenchOptions): readonly LayoutName[] {
+  return options.quick && HEAVY_SECTIONS.includes(section) ? LAYOUTS.slice(0, 1) : LAYOUTS
+}
+
+const started = Date.now()
+function log(line: string): void {
+  console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
+}
+
+async function measureEngine(
+  engine: RunningEngine,
+  sections: SectionName[],
+  options: BenchOptions,
+  results: BenchResults,
+) {
+  const sizes = options.sizes
+  const section = async (name: SectionName, layout: LayoutName | undefined, work: () => Promise<void>) => {
+    const at = Date.now()
+    log(`${engine.name} · ${name}${layout ? ` · ${layout}` : ''}`)
+    try {
+      await work()
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      log(`ERROR ${message}`)
+      results.errors.push({
+        engine: engine.name,
+        section: name,
+        ...(layout ? { layout } : {}),
+        message: message.split('\n')[0]!,
+      })
+    }
+    log(
+      `${engine.name} · ${name}${layout ? ` · ${layout}` : ''} done in ${((Date.now() - at) / 1000).toFixed(0)} s`,
+    )
+  }
+  const skip = (section: SectionName, layout: LayoutName, reason: string) => {
+    log(`${layout} skipped: ${reason}`)
+    results.skipped.push({ engine: engine.name, layout, section, reason })
+  }
+  const sub = (prefix: string) => (line: string) => log(`  ${prefix}: ${line}`)
+
+  if (sections.includes('patterns')) {
+    let referenced = false
+    for (const layout of LAYOUTS) {
+      await section('patterns', layout, async () => {
+        const outcome = await runPatterns(engine, layout, {
+          pages: sizes.seedPages,
+          frontierUrls: sizes.seedFrontierUrls,
+          repetitions: sizes.repetitions,
+          exportData: !referenced,
+          log: sub('patterns'),
+        })
+        if (!outcome.result) return skip('patterns', layout, outcome.skipped ?? 'unavailable')
+        results.patterns.push(outcome.result)
+        if (outcome.exported && outcome.fixture) {
+          referenced = true
+          log(`${engine.name} · reference call patterns`)
+          results.reference.push(
+            await runReference(engine, outcome.exported, outcome.fixture, sizes.repetitions),
+          )
+        }
+      })
+    }
+  }
+  if (sections.includes('overhead')) {
+    await section('overhead', 'single-table', async () => {
+      results.overhead.push(await runOverhead(engine, sizes, sub('overhead')))
+    })
+  }
+  for (const layout of LAYOUTS) {
+    if (sections.includes('growth') && layoutsFor('growth', options).includes(layout)) {
+      await section('growth', layout, async () => {
+        const outcome = await runGrowth(engine, layout, {
+          sizes: sizes.growthPages,
+          frontierCap: sizes.growthFrontierCap,
+          repetitions: sizes.growthRepetitions,
+          log: sub('growth'),
+        })
+        if (!outcome.result) return skip('growth', layout, outcome.skipped ?? 'unavailable')
+        results.growth.push(outcome.result)
+        results.memory.push(
+          ...outcome.memory.filter(
+            (row) => row.scenario === 'bulk-save-pages' || row.items === sizes.memoryPages,
+          ),
+        )
+      })
+    }
+    if (sections.includes('crawl') && layoutsFor('crawl', options).includes(layout)) {
+      await section('crawl', layout, async () => {
+        const outcome = await runCrawl(engine, layout, {
+          urls: sizes.crawlUrls,
+          workers: sizes.crawlWorkers,
+          log: sub('crawl'),
+        })
+        if (!outcome.result) return skip('crawl', layout, outcome.skipped ?? 'unavailable')
+        results.crawl.push(outcome.result)
+      })
+    }
+    if (sections.includes('memory') && layoutsFor('memory', options).includes(layout)) {
+      await section('memory', layout, async () => {
+        const outcome = await runMemory(engine, layout, {
+          pages: sizes.memoryPages,
+          measured: results.memory.filter((row) => row.engine === engine.name),
+          log: sub('memory'),
+        })
+        if (outcome.skipped) return skip('memory', layout, outcome.skipped)
+        results.memory.push(...outcome.storage)
+        results.migrationMemory.push(...outcome.migration)
+      })
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions
+  try {
+    options = parseOptions(process.argv.slice(2))
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`)
+    return 2
+  }
+  const results: BenchResults = {
+    schemaVersion: 1,
+    quick: options.quick,
+    generatedAt: new Date().toISOString(),
+    ...environment(),
+    sizes: options.sizes,
+    sections: options.sections,
+    engines: [],
+    patterns: [],
+    reference: [],
+    overhead: [],
+    growth: [],
+    crawl: [],
+    memory: [],
+    migrationMemory: [],
+    skipped: [],
+    errors: [],
+  }
+  log(
+    `${options.quick ? 'quick' : 'full'} run: engines ${options.engines.join(', ')}; sections ${options.sections.join(', ')}`,
+  )
+  for (const name of options.engines) {
+    const reason = engineUnavailable(name)
+    if (reason) {
+      log(`${name} not measured: ${reason}`)
+      results.engines.push({ name, label: engineLabel(name), measured: false, reason, sections: [] })
+      continue
+    }
+    const sections = sectionsFor(name, options)
+    const engine = await startEngine(name)
+    results.engines.push({ name, label: engine.label, measured: true, sections })
+    try {
+      await measureEngine(engine, sections, options, results)
+    } finally {
+      await engine.stop()
+    }
+  }
+  const outDir = options.outDir
+  const jsonPath = outDir ? join(outDir, 'results.json') : join(ROOT, 'bench', 'results.json')
+  const markdownPath = outDir ? join(outDir, 'performance.md') : join(ROOT, 'docs', 'performance.md')
+  if (outDir) mkdirSync(outDir, { recursive: true })
+  writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
+  writeFileSync(markdownPath, renderMarkdown(results))
+  log(
+    `wrote ${jsonPath} and ${markdownPath}${results.errors.length ? ` — ${results.errors.length} error(s)` : ''}`,
+  )
+  return results.errors.length > 0 ? 1 : 0
+}
+
+process.exitCode = await main()

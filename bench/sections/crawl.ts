@@ -1,0 +1,270 @@
+import { diffMetrics } from '../../src/engine/metrics.js'
+import {
+  type FrontierItemInput,
+  frontierItemIdFor,
+  newVersionId,
+  type Page,
+  PageSchema,
+  PageVersionSchema,
+  pageIdFor,
+  type StorageBackend,
+  urlHashFor,
+} from '../../src/index.js'
+import type { RunningEngine } from '../engines.js'
+import { type LayoutName, openBackend, reopenBackend } from '../layouts.js'
+import type { CrawlOutcome, CrawlResult, CrawlRow, OutcomeCost } from '../report/types.js'
+import { timed } from '../support/stats.js'
+
+const SITE = 'crawl'
+const CLAIM_LIMIT = 1
+const HOUR = 3_600_000
+
+/** URL `u` is unchanged, changed or new by `u mod 5`: 3 in 5 unchanged, 1 changed, 1 new. */
+export const CRAWL_MIX: Record<CrawlOutcome, number> = { unchanged: 0.6, changed: 0.2, new: 0.2 }
+
+function classOf(u: number): CrawlOutcome {
+  const r = u % 5
+  return r < 3 ? 'unchanged' : r === 3 ? 'changed' : 'new'
+}
+
+/** A known page's URL, or a URL new to the site in the simulation with `workers` workers. */
+function urlOf(u: number, workers: number): string {
+  return classOf(u) === 'new'
+    ? `https://crawl.example/new/${workers}/${u}`
+    : `https://crawl.example/docs/${u}`
+}
+
+/** The content hash the simulated fetch of URL `u` sees in the simulation with `workers` workers. */
+function fetchedHash(u: number, workers: number): string {
+  return classOf(u) === 'unchanged' ? `c${u}` : `c${u}-w${workers}`
+}
+
+interface Tally {
+  pages: number
+  requests: number
+  rcu: number
+  wcu: number
+  versionWrites: number
+}
+
+const emptyTally = (): Tally => ({ pages: 0, requests: 0, rcu: 0, wcu: 0, versionWrites: 0 })
+
+/**
+ * Crawl simulations: W workers (each its own backend and client, as separate processes would be)
+ * running the crawler's per-page sequence over a run's frontier — claim 1, getPage, then
+ * commitVersion when the content changed (or the page is new) else savePage touching lastCrawled,
+ * then updateFrontierStatus completed — with conditional writes on the page revision.
+ */
+export async function runCrawl(
+  engine: RunningEngine,
+  layout: LayoutName,
+  options: { urls: number; workers: number[]; log: (line: string) => void },
+): Promise<{ result: CrawlResult | null; skipped?: string }> {
+  const opened = await openBackend(engine.endpoint, layout, { label: 'crawl' })
+  if ('skipped' in opened) return { result: null, skipped: opened.skipped }
+  const { backend, tablePrefix } = opened
+  try {
+    const known = Array.from({ length: options.urls }, (_, u) => u).filter((u) => classOf(u) !== 'new')
+    const now = Date.now()
+    for (let i = 0; i < known.length; i += 1_000) {
+      await backend.savePagesBulk(known.slice(i, i + 1_000).map((u) => knownPage(u, now)))
+    }
+    options.log(`seeded ${known.length} known pages`)
+    const rows: CrawlRow[] = []
+    for (const workers of options.workers) {
+      const runId = `crawl-run-${workers}`
+      const items: FrontierItemInput[] = Array.from({ length: options.urls }, (_, u) => {
+        const url = urlOf(u, workers)
+        return {
+          itemId: frontierItemIdFor(runId, url),
+          runId,
+          siteId: SITE,
+          url,
+          normalizedUrl: url,
+          urlHash: urlHashFor(url),
+          depth: 1,
+          priority: 0,
+          domain: 'crawl.example',
+        }
+      })
+      for (let i = 0; i < items.length; i += 1_000)
+        await backend.enqueueFrontierItems(items.slice(i, i + 1_000))
+      rows.push(await simulate(engine.endpoint, layout, tablePrefix, runId, workers, options.urls))
+      const row = rows.at(-1)!
+      options.log(`${workers} workers: ${row.pagesPerSec.toFixed(0)} pages/s`)
+    }
+    return {
+      result: {
+        engine: engine.name,
+        engineLabel: engine.label,
+        layout,
+        measuredAt: new Date().toISOString(),
+        mix: CRAWL_MIX,
+        claimLimit: CLAIM_LIMIT,
+        rows,
+        versionCheck: await checkVersions(backend, options.urls, options.workers.length),
+      },
+    }
+  } finally {
+    await backend.close()
+  }
+}
+
+function knownPage(u: number, now: number): Page {
+  const url = `https://crawl.example/docs/${u}`
+  return PageSchema.parse({
+    pageId: pageIdFor(SITE, url),
+    siteId: SITE,
+    url,
+    firstSeen: new Date(now - 72 * HOUR),
+    lastSeen: new Date(now - 24 * HOUR),
+    lastCrawled: new Date(now - 24 * HOUR),
+    depth: 1,
+    statusCode: 200,
+    contentHash: `c${u}`,
+  })
+}
+
+async function simulate(
+  endpoint: string,
+  layout: LayoutName,
+  tablePrefix: string,
+  runId: string,
+  workers: number,
+  urls: number,
+): Promise<CrawlRow> {
+  const byUrl = new Map(Array.from({ length: urls }, (_, u) => [urlOf(u, workers), u]))
+  const tallies: Record<CrawlOutcome, Tally> = {
+    new: emptyTally(),
+    changed: emptyTally(),
+    unchanged: emptyTally(),
+  }
+  let emptyClaims = 0
+  const backends = Array.from({ length: workers }, () => reopenBackend(endpoint, layout, tablePrefix))
+  try {
+    const { ms } = await timed(() =>
+      Promise.all(
+        backends.map(async (backend, w) => {
+          const workerId = `worker-${w}`
+          let misses = 0
+          while (misses < 3) {
+            const before = backend.metrics()
+            const [item] = await backend.claimFrontierItems(runId, { workerId, limit: CLAIM_LIMIT })
+            if (!item) {
+              misses++
+              emptyClaims++
+              continue
+            }
+            misses = 0
+            const u = byUrl.get(item.url)!
+            const outcome = await crawlPage(backend, runId, item.url, fetchedHash(u, workers))
+            await backend.updateFrontierStatus(runId, item.itemId, 'completed', { workerId })
+            const cost = diffMetrics(backend.metrics(), before)
+            const tally = tallies[outcome]
+            tally.pages++
+            tally.requests += cost.requests
+            tally.rcu += cost.readCapacityUnits
+            tally.wcu += cost.writeCapacityUnits
+            tally.versionWrites += cost.byOperation.PutItem?.requests ?? 0
+          }
+        }),
+      ),
+    )
+    const all = Object.values(tallies).reduce((sum, t) => ({
+      pages: sum.pages + t.pages,
+      requests: sum.requests + t.requests,
+      rcu: sum.rcu + t.rcu,
+      wcu: sum.wcu + t.wcu,
+      versionWrites: sum.versionWrites + t.versionWrites,
+    }))
+    const per = (t: Tally): OutcomeCost => ({
+      pages: t.pages,
+      requestsPerPage: t.requests / t.pages,
+      rcuPerPage: t.rcu / t.pages,
+      wcuPerPage: t.wcu / t.pages,
+      versionWritesPerPage: t.versionWrites / t.pages,
+    })
+    return {
+      workers,
+      urls,
+      seconds: ms / 1000,
+      pagesPerSec: all.pages / (ms / 1000),
+      requestsPerPage: all.requests / all.pages,
+      rcuPerPage: all.rcu / all.pages,
+      wcuPerPage: all.wcu / all.pages,
+      emptyClaims,
+      outcomes: { new: per(tallies.new), changed: per(tallies.changed), unchanged: per(tallies.unchanged) },
+    }
+  } finally {
+    await Promise.all(backends.map((backend) => backend.close()))
+  }
+}
+
+/** The per-page sequence after the claim: read the page, then a version commit or a plain save. */
+async function crawlPage(
+  backend: StorageBackend,
+  runId: string,
+  url: string,
+  hash: string,
+): Promise<CrawlOutcome> {
+  const pageId = pageIdFor(SITE, url)
+  const existing = await backend.getPage(SITE, pageId)
+  const now = new Date()
+  if (existing && existing.contentHash === hash) {
+    await backend.savePage(
+      { ...existing, lastCrawled: now, lastSeen: now },
+      { expectedRevision: existing.revision },
+    )
+    return 'unchanged'
+  }
+  const version = PageVersionSchema.parse({
+    versionId: newVersionId(),
+    pageId,
+    siteId: SITE,
+    runId,
+    markdown: `# ${url}\n\n${'Crawled documentation text. '.repeat(12)}\n\nContent ${hash}.\n`,
+    contentHash: hash,
+    url,
+    statusCode: 200,
+    crawledAt: now,
+    wordCount: 40,
+  })
+  const page = existing
+    ? { ...existing, versionCount: existing.versionCount + 1 }
+    : { pageId, siteId: SITE, url, firstSeen: now, depth: 2, versionCount: 1 }
+  await backend.commitVersion(
+    {
+      ...page,
+      contentHash: hash,
+      currentVersionId: version.versionId,
+      lastSeen: now,
+      lastCrawled: now,
+      lastChanged: now,
+      statusCode: 200,
+    },
+    version,
+    { expectedRevision: existing?.revision ?? 0 },
+  )
+  return existing ? 'changed' : 'new'
+}
+
+/** Unchanged pages must have no version after all simulations; changed ones one per simulation. */
+async function checkVersions(backend: StorageBackend, urls: number, simulations: number) {
+  const sample = Array.from({ length: Math.min(urls, 200) }, (_, u) => u).filter((u) => classOf(u) !== 'new')
+  let unchangedChecked = 0
+  let unchangedWithVersions = 0
+  let changedChecked = 0
+  let changedWithWrongCount = 0
+  for (const u of sample) {
+    const pageId = pageIdFor(SITE, `https://crawl.example/docs/${u}`)
+    const { items } = await backend.listVersions(pageId, { limit: 100 })
+    if (classOf(u) === 'unchanged') {
+      unchangedChecked++
+      if (items.length > 0) unchangedWithVersions++
+    } else {
+      changedChecked++
+      if (items.length !== simulations) changedWithWrongCount++
+    }
+  }
+  return { unchangedChecked, unchangedWithVersions, changedChecked, changedWithWrongCount }
+}

@@ -1,0 +1,338 @@
+import { isDeepStrictEqual } from 'node:util'
+import { GetCommand } from '@aws-sdk/lib-dynamodb'
+import type { Page, PageVersion, StorageBackend } from '../../src/index.js'
+import type { RunningEngine } from '../engines.js'
+import { syntheticFrontier, syntheticPage, syntheticVersion } from '../fixtures/synthetic.js'
+import { openBackend } from '../layouts.js'
+import type { BenchSizes } from '../options.js'
+import { pageAttributes, pageKey, versionItem } from '../raw/single-table-keys.js'
+import { RawSingleTable } from '../raw/single-table-ops.js'
+import type { EquivalenceCheck, OverheadResult, OverheadRow } from '../report/types.js'
+import { RawClient } from '../support/raw-client.js'
+import { median, timed } from '../support/stats.js'
+
+const SITE = 'overhead'
+const SEEDED_PAGES = 300
+
+/** One logical operation done both ways; `i` numbers the calls of a side from 0. */
+interface Operation {
+  name: string
+  library: (i: number) => Promise<unknown>
+  raw: (i: number) => Promise<unknown>
+}
+
+interface SideRun {
+  ms: number
+  /** CPU time of this process (user + system) during the run. */
+  cpuMs: number
+  requests: number
+}
+
+/**
+ * Library against raw lib-dynamodb on the same engine, table and key design (single-table only:
+ * the raw side writes that layout's items by hand). Each operation runs in rounds that alternate
+ * which side goes first; a round's ratio pairs the library and raw runs next to each other in
+ * time, and the median round ratio is reported, so drift on a shared machine cancels out.
+ */
+export async function runOverhead(
+  engine: RunningEngine,
+  sizes: BenchSizes,
+  log: (line: string) => void,
+): Promise<OverheadResult> {
+  const opened = await openBackend(engine.endpoint, 'single-table', { label: 'overhead' })
+  if ('skipped' in opened) throw new Error(`single-table layout unavailable: ${opened.skipped}`)
+  const { backend, tablePrefix } = opened
+  const raw = new RawClient(engine.endpoint)
+  const ops = new RawSingleTable(raw, `${tablePrefix}data`)
+  try {
+    const seeded = Array.from({ length: SEEDED_PAGES }, (_, i) => syntheticPage(SITE, i))
+    await backend.savePagesBulk(seeded)
+    const callsPerSide = sizes.overheadRounds * sizes.overheadOpsPerRound + 5
+    const runs = { library: 'overhead-run-library', raw: 'overhead-run-raw' }
+    for (const runId of Object.values(runs)) {
+      await backend.enqueueFrontierItems(syntheticFrontier(runId, SITE, callsPerSide + 10))
+    }
+    const equivalence = await checkEquivalence(backend, raw, ops, `${tablePrefix}data`, runs)
+    const failed = equivalence.filter((check) => !check.ok)
+    if (failed.length > 0) log(`raw/library equivalence: ${failed.map((c) => c.name).join(', ')} FAILED`)
+
+    const fresh = (side: string) => (i: number) => syntheticPage(`${SITE}-${side}`, i)
+    const libraryPages = Array.from({ length: callsPerSide }, (_, i) => fresh('library')(i))
+    const rawPages = Array.from({ length: callsPerSide }, (_, i) => fresh('raw')(i))
+    const live = seeded.filter((page) => !page.isTombstone)
+    const committed = (i: number): { page: Page; version: PageVersion } => {
+      const page = live[i % live.length]!
+      const version = syntheticVersion(page, runs.library, `c${i}`)
+      return { page: { ...page, currentVersionId: version.versionId, contentHash: `c${i}` }, version }
+    }
+    const libraryCommits = Array.from({ length: callsPerSide }, (_, i) => committed(i))
+    const rawCommits = Array.from({ length: callsPerSide }, (_, i) => committed(i + callsPerSide))
+
+    const operations: Operation[] = [
+      {
+        name: 'put page (new page: UpdateItem + counter)',
+        library: (i) => backend.savePage(libraryPages[i]!),
+        raw: (i) => ops.savePage(rawPages[i]!),
+      },
+      {
+        name: 'get page',
+        library: (i) => backend.getPage(SITE, seeded[i % SEEDED_PAGES]!.pageId),
+        raw: (i) => ops.getPage(SITE, seeded[i % SEEDED_PAGES]!.pageId),
+      },
+      {
+        name: 'page by URL',
+        library: (i) => backend.getPageByUrl(SITE, seeded[i % SEEDED_PAGES]!.url),
+        raw: (i) => ops.pageByUrl(SITE, seeded[i % SEEDED_PAGES]!.url),
+      },
+      {
+        name: 'list 100 pages',
+        library: () => backend.listPages(SITE, { limit: 100 }),
+        raw: () => ops.listLivePages(SITE, 100),
+      },
+      {
+        name: 'commit version (existing page)',
+        library: (i) => backend.commitVersion(libraryCommits[i]!.page, libraryCommits[i]!.version),
+        raw: (i) => ops.commitVersion(rawCommits[i]!.page, rawCommits[i]!.version),
+      },
+      {
+        name: 'claim frontier item (limit 1)',
+        library: () => backend.claimFrontierItems(runs.library, { workerId: 'worker-library', limit: 1 }),
+        raw: () => ops.claimOne(runs.raw, 'worker-raw'),
+      },
+    ]
+
+    const rows: OverheadRow[] = []
+    for (const operation of operations) {
+      rows.push(await compare(operation, backend, raw, sizes.overheadRounds, sizes.overheadOpsPerRound))
+      log(`${operation.name}: ratio ${rows.at(-1)!.ratio.toFixed(2)}`)
+    }
+    rows.push(...(await compareBulk(backend, raw, ops, sizes.bulkSavePages)))
+    log(`bulk save: ratio ${rows.at(-2)!.ratio.toFixed(2)}`)
+    return {
+      engine: engine.name,
+      engineLabel: engine.label,
+      layout: 'single-table',
+      measuredAt: new Date().toISOString(),
+      rows,
+      equivalence,
+    }
+  } finally {
+    raw.destroy()
+    await backend.close()
+  }
+}
+
+async function runSide(
+  work: (i: number) => Promise<unknown>,
+  from: number,
+  count: number,
+  requests: () => number,
+): Promise<SideRun> {
+  const before = requests()
+  const cpu = process.cpuUsage()
+  const { ms } = await timed(async () => {
+    for (let i = from; i < from + count; i++) await work(i)
+  })
+  const { user, system } = process.cpuUsage(cpu)
+  return { ms, cpuMs: (user + system) / 1000, requests: requests() - before }
+}
+
+async function compare(
+  operation: Operation,
+  backend: StorageBackend,
+  raw: RawClient,
+  rounds: number,
+  perRound: number,
+): Promise<OverheadRow> {
+  const libraryRequests = () => backend.metrics().requests
+  const rawRequests = () => raw.metrics().requests
+  // Warm-up (JIT, connections), not timed; its calls use the first indexes.
+  await runSide(operation.library, 0, 3, libraryRequests)
+  await runSide(operation.raw, 0, 3, rawRequests)
+  const library: SideRun[] = []
+  const rawRuns: SideRun[] = []
+  for (let round = 0; round < rounds; round++) {
+    const from = 3 + round * perRound
+    const runLibrary = async () =>
+      library.push(await runSide(operation.library, from, perRound, libraryRequests))
+    const runRaw = async () => rawRuns.push(await runSide(operation.raw, from, perRound, rawRequests))
+    if (round % 2 === 0) {
+      await runLibrary()
+      await runRaw()
+    } else {
+      await runRaw()
+      await runLibrary()
+    }
+  }
+  return row(operation.name, perRound, library, rawRuns, true)
+}
+
+function row(
+  name: string,
+  perRound: number,
+  library: SideRun[],
+  raw: SideRun[],
+  goal: boolean,
+  note?: string,
+): OverheadRow {
+  const opsPerSec = (run: SideRun) => perRound / (run.ms / 1000)
+  const total = (runs: SideRun[], pick: (run: SideRun) => number) => runs.reduce((sum, r) => sum + pick(r), 0)
+  return {
+    operation: name,
+    opsPerRound: perRound,
+    rounds: library.length,
+    libraryOpsPerSec: median(library.map(opsPerSec)),
+    rawOpsPerSec: median(raw.map(opsPerSec)),
+    ratio: median(library.map((run, i) => opsPerSec(run) / opsPerSec(raw[i]!))),
+    libraryMsPerOp: median(library.map((run) => run.ms / perRound)),
+    rawMsPerOp: median(raw.map((run) => run.ms / perRound)),
+    libraryCpuMsPerOp: median(library.map((run) => run.cpuMs / perRound)),
+    rawCpuMsPerOp: median(raw.map((run) => run.cpuMs / perRound)),
+    libraryRequestsPerOp: total(library, (r) => r.requests) / (perRound * library.length),
+    rawRequestsPerOp: total(raw, (r) => r.requests) / (perRound * raw.length),
+    goal,
+    ...(note ? { note } : {}),
+  }
+}
+
+/**
+ * savePagesBulk against the same work by hand (one revision-adding UpdateItem per page, 16 in
+ * flight, then the counter), in two alternating rounds of half the pages each; and, for scale,
+ * the same pages put blindly with BatchWriteItem (not counted against the goal: it does less).
+ */
+async function compareBulk(
+  backend: StorageBackend,
+  raw: RawClient,
+  ops: RawSingleTable,
+  pages: number,
+): Promise<OverheadRow[]> {
+  const half = Math.ceil(pages / 2)
+  const batch = (side: string, round: number) =>
+    Array.from({ length: half }, (_, i) => syntheticPage(`bulk-${side}`, round * half + i))
+  const libraryRequests = () => backend.metrics().requests
+  const rawRequests = () => raw.metrics().requests
+  const library: SideRun[] = []
+  const rawRuns: SideRun[] = []
+  const blind: SideRun[] = []
+  for (let round = 0; round < 2; round++) {
+    const libraryPages = batch('library', round)
+    const rawPages = batch('raw', round)
+    const blindPages = batch('batch', round)
+    const runLibrary = async () =>
+      library.push(await runSide(() => backend.savePagesBulk(libraryPages), 0, 1, libraryRequests))
+    const runRaw = async () =>
+      rawRuns.push(await runSide(() => ops.savePagesBulk(rawPages), 0, 1, rawRequests))
+    if (round === 0) {
+      await runLibrary()
+      await runRaw()
+    } else {
+      await runRaw()
+      await runLibrary()
+    }
+    blind.push(await runSide(() => ops.batchPutPages(blindPages), 0, 1, rawRequests))
+  }
+  return [
+    row(
+      `bulk save ${pages.toLocaleString('en-US')} pages (2 calls of ${half.toLocaleString('en-US')})`,
+      half,
+      library,
+      rawRuns,
+      true,
+    ),
+    row(
+      `bulk save ${pages.toLocaleString('en-US')} pages, raw BatchWriteItem instead`,
+      half,
+      library,
+      blind,
+      false,
+      'not like for like: blind puts, 25 a request, no revision, no page counts',
+    ),
+  ]
+}
+
+/** Checks that the raw side writes and reads what the library does; the figures mean little otherwise. */
+async function checkEquivalence(
+  backend: StorageBackend,
+  raw: RawClient,
+  ops: RawSingleTable,
+  table: string,
+  runs: { library: string; raw: string },
+): Promise<EquivalenceCheck[]> {
+  const checks: EquivalenceCheck[] = []
+  const check = async (name: string, test: () => Promise<string | null>) => {
+    try {
+      const problem = await test()
+      checks.push(problem === null ? { name, ok: true } : { name, ok: false, detail: problem })
+    } catch (error) {
+      checks.push({ name, ok: false, detail: error instanceof Error ? error.message : String(error) })
+    }
+  }
+  const rawItem = async (key: Record<string, unknown>) =>
+    (await raw.send<{ Item?: Record<string, unknown> }>(new GetCommand({ TableName: table, Key: key }))).Item
+  const differences = (actual: Record<string, unknown> | undefined, expected: Record<string, unknown>) => {
+    if (!actual) return 'item not found'
+    const names = new Set([...Object.keys(actual), ...Object.keys(expected)])
+    const differing = [...names].filter((name) => !isDeepStrictEqual(actual[name], expected[name]))
+    return differing.length === 0 ? null : `attributes differ: ${differing.join(', ')}`
+  }
+
+  await check('a page the library saves is the item the raw side builds', async () => {
+    const page = syntheticPage('equivalence', 1)
+    await backend.savePage(page)
+    const key = pageKey(page.siteId, page.pageId)
+    return differences(await rawItem(key), { ...key, ...pageAttributes(page).set, revision: 1 })
+  })
+  await check('a tombstone page the library saves is the item the raw side builds', async () => {
+    const page = syntheticPage('equivalence', 7)
+    await backend.savePage(page)
+    const key = pageKey(page.siteId, page.pageId)
+    return differences(await rawItem(key), { ...key, ...pageAttributes(page).set, revision: 1 })
+  })
+  await check('a page the raw side saves reads back through the library, counted', async () => {
+    const page = syntheticPage('equivalence-raw', 2)
+    const before = await backend.countPages(page.siteId)
+    await ops.savePage(page)
+    const read = await backend.getPage(page.siteId, page.pageId)
+    const after = await backend.countPages(page.siteId)
+    if (!isDeepStrictEqual(read, { ...page, revision: 1 })) return 'getPage differs'
+    return after === before + 1 ? null : `countPages ${before} -> ${after}`
+  })
+  await check('a version the library commits is the item the raw side builds', async () => {
+    const page = syntheticPage('equivalence', 3)
+    const version = syntheticVersion(page, runs.library, 'e1')
+    await backend.commitVersion(page, version)
+    const expected = versionItem(version)
+    return differences(await rawItem({ pk: expected.pk, sk: expected.sk }), expected)
+  })
+  await check('a raw commit is the current version the library reads', async () => {
+    const page = syntheticPage('equivalence-raw', 4)
+    const version = syntheticVersion(page, runs.raw, 'e2')
+    await ops.commitVersion(page, version)
+    const current = await backend.getCurrentVersion(page.pageId)
+    const read = await backend.getPage(page.siteId, page.pageId)
+    if (!isDeepStrictEqual(current, version)) return 'getCurrentVersion differs'
+    return read?.currentVersionId === version.versionId ? null : 'page does not point at the version'
+  })
+  await check('raw get, URL lookup and list return what the library returns', async () => {
+    const [libraryList, rawList] = await Promise.all([
+      backend.listPages(SITE, { limit: 100 }),
+      ops.listLivePages(SITE, 100),
+    ])
+    const libraryIds = libraryList.items.map((p) => p.pageId)
+    const rawIds = rawList.items.map((item) => item.pageId)
+    if (!isDeepStrictEqual(libraryIds, rawIds)) return 'listPages and the raw Query differ'
+    const first = libraryList.items[0]!
+    const byUrl = await ops.pageByUrl(SITE, first.url)
+    const got = await ops.getPage(SITE, first.pageId)
+    return byUrl?.pageId === first.pageId && got?.pageId === first.pageId ? null : 'raw lookups differ'
+  })
+  await check('a raw claim is in progress for its worker, in queue order', async () => {
+    const [next] = (await backend.getFrontierItems(runs.raw, { status: 'pending', limit: 1 })).items
+    const claimed = await ops.claimOne(runs.raw, 'worker-check')
+    const inProgress = await backend.getFrontierItems(runs.raw, { status: 'in_progress' })
+    const item = inProgress.items.find((candidate) => candidate.itemId === claimed?.itemId)
+    if (item?.workerId !== 'worker-check') return 'claimed item not in progress for the worker'
+    return item.itemId === next?.itemId ? null : 'claimed another item than the next pending one'
+  })
+  return checks
+}
