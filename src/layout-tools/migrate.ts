@@ -112,13 +112,16 @@ export async function migrateLayout(options: MigrateOptions): Promise<MigrationR
     Object.assign(counts, mergeCounts(state.counts))
     if (state.completed) return report({ ok: true, invalid: state.invalid, migrationId: state.migrationId })
 
+    const writer = new CheckpointWriter(dryRun ? undefined : options.checkpoint)
     if (!dryRun) {
       await initializeTables(to.transport, to.tables)
+      // The checkpoint (and so the lock owner's id) is on disk before the lock is taken: a run
+      // killed at any point after taking it is resumed by its owner at once, never left to lapse.
+      await writer.save(state)
       const first = to.records.tables[0]!
       lock = MigrationLock.forTable(to.transport, first.name, first.keys, state.migrationId)
       await lock.acquire()
     }
-    const writer = new CheckpointWriter(dryRun ? undefined : options.checkpoint)
     const streams = Object.entries(state.positions).flatMap(([table, positions]) =>
       positions.map((_, segment) => ({ table, segment })),
     )
