@@ -94,3 +94,23 @@ export function printTable(io: CliIO, header: string[], rows: (string | number)[
     io.out(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`)
   }
 }
+
+/**
+ * While long work runs: on Ctrl-C (or SIGTERM), `cleanup` (erase the progress bar), one line on
+ * stderr, and exit 128 + the signal number. Returns the function that removes the handlers.
+ */
+export function onInterrupt(io: CliIO, line: () => string, cleanup: () => void = () => {}): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => {
+      cleanup()
+      io.err(`${line()}\n`)
+      const code = signal === 'SIGINT' ? 130 : 143
+      process.stderr.write('', () => process.exit(code))
+    }
+    process.once(signal, handler)
+    return [signal, handler] as const
+  })
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler)
+  }
+}

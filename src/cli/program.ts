@@ -25,7 +25,8 @@ export function buildProgram(io: CliIO): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.out(text),
-      writeErr: (text) => io.err(text),
+      // Only help shown as an error (`help <unknown>`) comes here: replaced by one line below.
+      writeErr: () => {},
       // Written once, as one line, by runCli.
       outputError: () => {},
     })
@@ -68,7 +69,11 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT_OK // --help, --version
-      if (error.code !== 'commander.help') io.err(`${oneLine(error.message)}\n`)
+      io.err(
+        error.code === 'commander.help'
+          ? "error: no such command (run 'ragcrawl-dynamodb --help' for the list)\n"
+          : `${oneLine(error.message)}\n`,
+      )
       return EXIT_USAGE
     }
     const { line, exitCode } = describeError(error)

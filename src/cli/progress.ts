@@ -13,7 +13,16 @@ export interface ProgressOptions {
   tty?: boolean
   /** Nothing at all (`--no-progress`, or `--json` off a terminal so stdout stays one JSON document). */
   silent?: boolean
+  /** Work done by an earlier run (a resumed checkpoint): counted, but not in the rate or the ETA. */
+  baseline?: Baseline
 }
+
+export interface Baseline {
+  items: number
+  segmentsDone: number
+}
+
+const NO_BASELINE: Baseline = { items: 0, segmentsDone: 0 }
 
 const BAR_WIDTH = 24
 const REDRAW_MS = 100
@@ -31,6 +40,7 @@ export class ProgressReporter {
   private drawn = false
   private readonly tty: boolean
   private readonly silent: boolean
+  private readonly baseline: Baseline
 
   constructor(
     private readonly io: CliIO,
@@ -40,6 +50,7 @@ export class ProgressReporter {
     this.started = io.now()
     this.tty = options.tty ?? io.errIsTTY
     this.silent = options.silent ?? false
+    this.baseline = options.baseline ?? NO_BASELINE
     // Plain lines start after a second: a quick run prints none.
     this.last = this.tty ? Number.NEGATIVE_INFINITY : this.started
   }
@@ -51,10 +62,10 @@ export class ProgressReporter {
     if (now - this.last < (this.tty ? REDRAW_MS : LINE_MS) && !(this.tty && finished)) return
     this.last = now
     if (this.tty) {
-      this.io.err(`\r${formatBar(this.label, counts, now - this.started)}\x1b[K`)
+      this.io.err(`\r${formatBar(this.label, counts, now - this.started, this.baseline)}\x1b[K`)
       this.drawn = true
     } else {
-      this.io.out(`${formatLine(this.label, counts, now - this.started)}\n`)
+      this.io.out(`${formatLine(this.label, counts, now - this.started, this.baseline)}\n`)
     }
   }
 
@@ -65,34 +76,48 @@ export class ProgressReporter {
   }
 }
 
-export function rate(items: number, elapsedMs: number): number {
-  return elapsedMs > 0 ? (items * 1_000) / elapsedMs : 0
+/** Items per second of this run. */
+export function rate(counts: ProgressCounts, elapsedMs: number, baseline = NO_BASELINE): number {
+  return elapsedMs > 0 ? ((counts.items - baseline.items) * 1_000) / elapsedMs : 0
 }
 
-/** Time left, extrapolated from the fraction of segments done; undefined before the first one. */
-export function eta(counts: ProgressCounts, elapsedMs: number): number | undefined {
-  if (counts.segmentsDone <= 0 || counts.segmentsTotal <= 0) return undefined
-  const fraction = Math.min(1, counts.segmentsDone / counts.segmentsTotal)
-  return (elapsedMs * (1 - fraction)) / fraction
+/**
+ * Time left, extrapolated from the segments this run finished: undefined before the first. A
+ * rough figure: segments are not equal in size, but the total is unknown up front.
+ */
+export function eta(counts: ProgressCounts, elapsedMs: number, baseline = NO_BASELINE): number | undefined {
+  const done = counts.segmentsDone - baseline.segmentsDone
+  if (done <= 0 || counts.segmentsTotal <= 0) return undefined
+  return (elapsedMs * Math.max(0, counts.segmentsTotal - counts.segmentsDone)) / done
 }
 
-export function formatBar(label: string, counts: ProgressCounts, elapsedMs: number): string {
+export function formatBar(
+  label: string,
+  counts: ProgressCounts,
+  elapsedMs: number,
+  baseline = NO_BASELINE,
+): string {
   const fraction = counts.segmentsTotal > 0 ? Math.min(1, counts.segmentsDone / counts.segmentsTotal) : 0
   const filled = Math.round(fraction * BAR_WIDTH)
   const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}`
-  return `${label} ${bar} ${describe(counts, elapsedMs)}`
+  return `${label} ${bar} ${describe(counts, elapsedMs, baseline)}`
 }
 
-export function formatLine(label: string, counts: ProgressCounts, elapsedMs: number): string {
-  return `${label}: ${describe(counts, elapsedMs)}`
+export function formatLine(
+  label: string,
+  counts: ProgressCounts,
+  elapsedMs: number,
+  baseline = NO_BASELINE,
+): string {
+  return `${label}: ${describe(counts, elapsedMs, baseline)}`
 }
 
-function describe(counts: ProgressCounts, elapsedMs: number): string {
-  const left = eta(counts, elapsedMs)
+function describe(counts: ProgressCounts, elapsedMs: number, baseline: Baseline): string {
+  const left = eta(counts, elapsedMs, baseline)
   return [
     `${counts.segmentsDone}/${counts.segmentsTotal} segments`,
     `${formatCount(counts.items)} items`,
-    `${formatCount(Math.round(rate(counts.items, elapsedMs)))} items/s`,
+    `${formatCount(Math.round(rate(counts, elapsedMs, baseline)))} items/s`,
     `ETA ${left === undefined ? '?' : formatDuration(left)}`,
   ].join('  ')
 }

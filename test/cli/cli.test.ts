@@ -131,6 +131,7 @@ describe.concurrent('ragcrawl-dynamodb CLI (child processes)', { timeout: TIMEOU
     const cases: [string[], RegExp][] = [
       [[], /missing command/],
       [['bogus'], /unknown command 'bogus'/],
+      [['help', 'bogus'], /no such command/],
       [['schema', '--frmat', 'json'], /unknown option '--frmat'.*--format/],
       [['schema', '--format', 'yaml'], /'yaml' is invalid/],
       [['migrate', '--from', 'single-table'], /required option '--to <layout>'/],
@@ -404,6 +405,14 @@ describe('progress', () => {
       `\rmigrate ${'█'.repeat(6)}${'░'.repeat(18)} 2/8 segments  1,000 items  500 items/s  ETA 6.0 s\x1b[K`,
     )
     expect(err[1]).toBe('\r\x1b[K')
+  })
+
+  it('leaves what a resumed checkpoint had done out of the rate and the ETA', () => {
+    const { io, out, advance } = fakeIO(false)
+    const progress = new ProgressReporter(io, 'migrate', { baseline: { items: 900, segmentsDone: 2 } })
+    advance(1_000)
+    progress.update({ items: 1_000, segmentsDone: 4, segmentsTotal: 8 })
+    expect(out).toEqual(['migrate: 4/8 segments  1,000 items  100 items/s  ETA 2.0 s\n'])
   })
 
   it('prints plain lines elsewhere, at most one per second, none for a quick run', () => {

@@ -2,8 +2,8 @@ import type { Command } from 'commander'
 import type { MigrationReport } from '../../layout-tools/index.js'
 import { connect, withClient } from '../connection.js'
 import { addJsonOption, integer, type JsonOption } from '../options.js'
-import { type CliIO, failure, formatDuration, printJson, printTable } from '../output.js'
-import { ProgressReporter } from '../progress.js'
+import { type CliIO, failure, formatDuration, onInterrupt, printJson, printTable } from '../output.js'
+import { type Baseline, ProgressReporter } from '../progress.js'
 import { addSidesOptions, describeSide, resolveSides, type SidesOptions } from '../sides.js'
 
 type MigrateCommandOptions = SidesOptions &
@@ -42,7 +42,14 @@ Examples:
       const connection = await connect(options)
       const progress = new ProgressReporter(io, options.dryRun ? 'dry run' : 'migrate', {
         silent: !options.progress || (options.json === true && !io.errIsTTY),
+        baseline: options.checkpoint ? await resumedFrom(options.checkpoint) : undefined,
       })
+      const resume = options.checkpoint ? `; rerun with --checkpoint ${options.checkpoint} to resume` : ''
+      const stopListening = onInterrupt(
+        io,
+        () => `error: migration interrupted${resume || '; nothing saved to resume from (no --checkpoint)'}`,
+        () => progress.finish(),
+      )
       let report: MigrationReport
       try {
         report = await migrateLayout({
@@ -59,6 +66,7 @@ Examples:
             }),
         })
       } finally {
+        stopListening()
         progress.finish()
         await connection.close()
       }
@@ -86,9 +94,19 @@ Examples:
           )
         }
       }
-      if (report.error) {
-        const resume = options.checkpoint ? `; rerun with --checkpoint ${options.checkpoint} to resume` : ''
-        throw failure(`migration stopped: ${report.error}${resume}`)
-      }
+      if (report.error) throw failure(`migration stopped: ${report.error}${resume}`)
     })
+}
+
+/** What a checkpoint says is done already, so a resumed run's rate and ETA count its own work only. */
+async function resumedFrom(path: string): Promise<Baseline | undefined> {
+  const { loadCheckpoint } = await import('../../layout-tools/checkpoint.js')
+  const saved = await loadCheckpoint(path).catch(() => undefined) // a bad file: migrateLayout reports it
+  if (!saved) return undefined
+  return {
+    items: Object.values(saved.counts ?? {}).reduce((sum, c) => sum + c.read + c.skipped, 0),
+    segmentsDone: Object.values(saved.positions ?? {})
+      .flat()
+      .filter((p) => p === 'done').length,
+  }
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { VerifyReport } from '../../layout-tools/index.js'
 import { connect, countingScans, withClient } from '../connection.js'
 import { addJsonOption, integer, type JsonOption } from '../options.js'
-import { type CliIO, failure, formatDuration, printJson, printTable } from '../output.js'
+import { type CliIO, failure, formatDuration, onInterrupt, printJson, printTable } from '../output.js'
 import { ProgressReporter } from '../progress.js'
 import { addSidesOptions, describeSide, resolveSides, type SidesOptions } from '../sides.js'
 
@@ -45,6 +45,11 @@ Example:
         if (finished) counts.segmentsDone++
         progress.update(counts)
       })
+      const stopListening = onInterrupt(
+        io,
+        () => 'error: verify interrupted',
+        () => progress.finish(),
+      )
       let report: VerifyReport
       try {
         report = await verifyLayouts({
@@ -53,6 +58,7 @@ Example:
           segments: options.segments,
         })
       } finally {
+        stopListening()
         progress.finish()
         await connection.close()
       }
