@@ -1,12 +1,38 @@
 import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { moveToSingleTable } from '../../examples/layout-tools.js'
 import { main } from '../../examples/usage.js'
+import { createStorageBackend } from '../../src/index.js'
+import { startLocalEngine } from '../../src/testing/index.js'
 
 describe('README usage example', () => {
-  it('is shown verbatim in the README', () => {
+  it('is shown verbatim in the README, with the layout-tools example', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-    const example = readFileSync(new URL('../../examples/usage.ts', import.meta.url), 'utf8')
-    expect(readme).toContain(example)
+    for (const file of ['usage.ts', 'layout-tools.ts']) {
+      expect(readme).toContain(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8'))
+    }
+  })
+
+  it('moves seeded data between layouts (layout-tools example)', async () => {
+    const engine = await startLocalEngine()
+    const dir = await mkdtemp(join(tmpdir(), 'ragcrawl-readme-'))
+    try {
+      const source = createStorageBackend({
+        backend: { endpointUrl: engine.endpoint, layout: 'multi-table' },
+      })
+      await source.initialize()
+      await source.saveSite({ siteId: 's', name: 'S', seeds: [] })
+      const result = await moveToSingleTable(engine.endpoint, join(dir, 'checkpoint.json'))
+      expect(result).toMatchObject({ tables: 1, same: true, report: { ok: true } })
+      expect(result.report.tables.sites).toEqual({ read: 1, written: 1, skipped: 0, failed: 0 })
+      await source.close()
+    } finally {
+      await engine.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('runs on the embedded engine', async () => {
