@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto'
-import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { PAGES_INDEXES } from '../../entities/page.js'
-import { ConflictError } from '../../errors.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
-import { isConditionFailure, isThrottling } from '../shared/aws-errors.js'
+import { isThrottling } from '../shared/aws-errors.js'
 import {
   chainedQueryPage,
   type ListOptions,
@@ -15,14 +14,8 @@ import {
   type PagedQuery,
   queryPage,
 } from '../shared/listing.js'
-import {
-  assertRevision,
-  bulkSave,
-  cutoffOf,
-  type PageCountDelta,
-  pageCountDelta,
-  sumCountsBySite,
-} from '../shared/pages.js'
+import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
+import { PageCounter, type PageWriteAttributes, writePageOnce } from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
 import type { PageStore } from '../stores.js'
@@ -34,6 +27,18 @@ const MAX_INDEX_KEY_BYTES = 2048
 const TABLE_KEYS = ['site_id', 'page_id'] as const
 const RECRAWL_KEYS = ['site_id', 'page_id', 'last_crawled'] as const
 const LIVE = '(attribute_not_exists(#tomb) OR #tomb = :false)'
+
+/** Added attributes of replay-safe saves, on the page item (never returned). */
+const PAGE_WRITE_ATTRIBUTES: PageWriteAttributes = {
+  firstSeen: 'first_seen',
+  isTombstone: 'is_tombstone',
+  revision: 'revision',
+  writeToken: 'write_token',
+  priorFirstSeen: 'prior_first_seen',
+  priorIsTombstone: 'prior_is_tombstone',
+}
+/** Added attribute of the site item: writer id → token of its last counter update. */
+const COUNT_WRITERS = 'page_count_writers'
 
 /**
  * What the documented `url` attribute (the `url-index` key) holds: the URL itself when it fits the
@@ -53,7 +58,17 @@ export function urlIndexValue(url: string): string {
  * then the added `site_id-last_crawled-index`), counts on the site item.
  */
 export class MultiTablePages implements PageStore {
-  constructor(private readonly ctx: MultiTableContext) {}
+  /** Counter updates: one writer per backend instance, replay-safe (see `PageCounter`). */
+  private readonly counter: PageCounter
+
+  constructor(private readonly ctx: MultiTableContext) {
+    this.counter = new PageCounter(ctx.transport, COUNT_WRITERS, (siteId, total, live) =>
+      ctx.entities.site
+        .update({ siteId })
+        .add({ pageCount: total, livePageCount: live })
+        .params<UpdateCommandInput>(),
+    )
+  }
 
   async save(input: PageInput, options?: SaveOptions): Promise<Page> {
     const page = validate(PageSchema, input, 'page')
@@ -78,33 +93,18 @@ export class MultiTablePages implements PageStore {
         expectedRevision === 0 ? op.notExists(attr.revision) : op.eq(attr.revision, expectedRevision),
       )
     }
-    let old: { firstSeen?: string; isTombstone?: boolean; revision?: number }
-    try {
-      old = (await update.go({ response: 'updated_old', ignoreOwnership: true })).data ?? {}
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ConflictError(
-          `Page ${JSON.stringify(pageId)} of site ${JSON.stringify(siteId)} is not at revision ${expectedRevision}`,
-          { cause: error },
-        )
-      }
-      throw error
-    }
-    const existed = Object.keys(old).length > 0
-    return {
-      page: { ...page, revision: (old.revision ?? 0) + 1 },
-      delta: pageCountDelta(siteId, existed ? { isTombstone: old.isTombstone ?? false } : null, page),
-    }
+    const { revision, before } = await writePageOnce(
+      this.ctx.transport,
+      update.params<UpdateCommandInput>(),
+      PAGE_WRITE_ATTRIBUTES,
+      { siteId, pageId, expectedRevision },
+    )
+    return { page: { ...page, revision }, delta: pageCountDelta(siteId, before, page) }
   }
 
   /** Adds the deltas to each site item's counters: one UpdateItem per site that changed. */
-  async applyCounts(deltas: PageCountDelta[]): Promise<void> {
-    for (const [siteId, { total, live }] of sumCountsBySite(deltas)) {
-      await this.ctx.entities.site
-        .update({ siteId })
-        .add({ pageCount: total, livePageCount: live })
-        .go({ response: 'none' })
-    }
+  applyCounts(deltas: PageCountDelta[]): Promise<void> {
+    return this.counter.apply(deltas)
   }
 
   async get(siteId: string, pageId: string): Promise<Page | null> {

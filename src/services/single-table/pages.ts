@@ -1,20 +1,14 @@
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
-import { ConflictError } from '../../errors.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
-import { isConditionFailure, isThrottling } from '../shared/aws-errors.js'
+import { isThrottling } from '../shared/aws-errors.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
-import {
-  assertRevision,
-  bulkSave,
-  cutoffOf,
-  type PageCountDelta,
-  pageCountDelta,
-  sumCountsBySite,
-} from '../shared/pages.js'
+import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
+import { PageCounter, type PageWriteAttributes, writePageOnce } from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
@@ -22,17 +16,39 @@ import { readOwned } from './sites.js'
 
 const UrlSchema = z.string().min(1, { error: 'must not be empty' })
 
+/** Bookkeeping attributes of replay-safe saves, on the page item (never returned). */
+const PAGE_WRITE_ATTRIBUTES: PageWriteAttributes = {
+  firstSeen: 'firstSeen',
+  isTombstone: 'isTombstone',
+  revision: 'revision',
+  writeToken: 'writeToken',
+  priorFirstSeen: 'priorFirstSeen',
+  priorIsTombstone: 'priorIsTombstone',
+}
+/** Writer id → token of its last counter update, on the counter item. */
+const COUNT_WRITERS = 'countWriters'
+
 /**
  * Pages: by id (GetItem), by exact URL (gsi2), a site's pages (gsi1), the recrawl queue (sparse
  * gsi3) and O(1) counts (a counter item beside the site).
  */
 export class SingleTablePages {
-  constructor(private readonly ctx: SingleTableContext) {}
+  /** Counter updates: one writer per backend instance, replay-safe (see `PageCounter`). */
+  private readonly counter: PageCounter
+
+  constructor(private readonly ctx: SingleTableContext) {
+    this.counter = new PageCounter(ctx.transport, COUNT_WRITERS, (siteId, total, live) =>
+      ctx.entities.pageCount
+        .update({ siteKey: keyPart(siteId) })
+        .add({ total, live })
+        .params<UpdateCommandInput>(),
+    )
+  }
 
   /**
    * One UpdateItem that replaces the page and adds 1 to `revision`, conditional on
    * `expectedRevision`; its UPDATED_OLD values tell whether the page is new or changed liveness,
-   * and only then is the counter item touched.
+   * and only then is the counter item touched. Both are replay-safe (`writePageOnce`, `PageCounter`).
    */
   async save(input: PageInput, options?: SaveOptions): Promise<Page> {
     const page = validate(PageSchema, input, 'page')
@@ -62,33 +78,20 @@ export class SingleTablePages {
         expectedRevision === 0 ? op.notExists(attr.revision) : op.eq(attr.revision, expectedRevision),
       )
     }
-    let old: { pageId?: string; isTombstone?: boolean; revision?: number }
-    try {
-      old = (await update.go({ response: 'updated_old' })).data ?? {}
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        throw new ConflictError(
-          `Page ${JSON.stringify(page.pageId)} of site ${JSON.stringify(page.siteId)} is not at revision ${expectedRevision}`,
-          { cause: error },
-        )
-      }
-      throw error
-    }
-    const existed = old.pageId !== undefined
-    return {
-      page: { ...page, revision: (old.revision ?? 0) + 1 },
-      delta: pageCountDelta(page.siteId, existed ? { isTombstone: old.isTombstone ?? false } : null, page),
-    }
+    // ElectroDB builds the request (keys, gsi1–gsi3 keys, the sparse index's removal); the
+    // replay-safe send adds the write token and the pre-image.
+    const { revision, before } = await writePageOnce(
+      this.ctx.transport,
+      update.params<UpdateCommandInput>(),
+      PAGE_WRITE_ATTRIBUTES,
+      { siteId: page.siteId, pageId: page.pageId, expectedRevision },
+    )
+    return { page: { ...page, revision }, delta: pageCountDelta(page.siteId, before, page) }
   }
 
   /** Adds the deltas to each site's counter item: one UpdateItem per site that changed. */
-  async applyCounts(deltas: PageCountDelta[]): Promise<void> {
-    for (const [siteId, { total, live }] of sumCountsBySite(deltas)) {
-      await this.ctx.entities.pageCount
-        .update({ siteKey: keyPart(siteId) })
-        .add({ total, live })
-        .go({ response: 'none' })
-    }
+  applyCounts(deltas: PageCountDelta[]): Promise<void> {
+    return this.counter.apply(deltas)
   }
 
   async get(siteId: string, pageId: string): Promise<Page | null> {
