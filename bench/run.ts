@@ -14,7 +14,7 @@ import { environment } from './report/environment.js'
 import { renderMarkdown } from './report/markdown.js'
 import type { BenchResults } from './report/types.js'
 import { runCrawl } from './sections/crawl.js'
-import { runGrowth } from './sections/growth.js'
+import { type GrowthOptions, measureGrowth, type SeededGrowth, seedGrowth } from './sections/growth.js'
 import { runMemory } from './sections/memory.js'
 import { runOverhead } from './sections/overhead.js'
 import { runPatterns } from './sections/patterns.js'
@@ -58,6 +58,7 @@ async function measureEngine(
   const sizes = options.sizes
   const section = async (name: SectionName, layout: LayoutName | undefined, work: () => Promise<void>) => {
     const at = Date.now()
+    const cpu = process.cpuUsage()
     log(`${engine.name} · ${name}${layout ? ` · ${layout}` : ''}`)
     try {
       await work()
@@ -71,8 +72,9 @@ async function measureEngine(
         message: message.split('\n')[0]!,
       })
     }
+    const { user, system } = process.cpuUsage(cpu)
     log(
-      `${engine.name} · ${name}${layout ? ` · ${layout}` : ''} done in ${((Date.now() - at) / 1000).toFixed(0)} s`,
+      `${engine.name} · ${name}${layout ? ` · ${layout}` : ''} done in ${((Date.now() - at) / 1000).toFixed(0)} s (CPU of this process ${((user + system) / 1e6).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB)`,
     )
   }
   const skip = (section: SectionName, layout: LayoutName, reason: string) => {
@@ -80,6 +82,22 @@ async function measureEngine(
     results.skipped.push({ engine: engine.name, layout, section, reason })
   }
   const sub = (prefix: string) => (line: string) => log(`  ${prefix}: ${line}`)
+  const growthOptions: GrowthOptions = {
+    sizes: sizes.growthPages,
+    frontierCap: sizes.growthFrontierCap,
+    repetitions: sizes.growthRepetitions,
+    log: sub('growth seeding'),
+  }
+  // A quick run seeds the growth sites in child processes while the other sections run, so the
+  // second core works too; a full run seeds them in turn, so nothing disturbs the other figures.
+  const earlySeeding = new Map<LayoutName, Promise<SeededGrowth | { skipped: string }>>()
+  if (options.quick && sections.includes('growth')) {
+    for (const layout of layoutsFor('growth', options)) {
+      const seeding = seedGrowth(engine, layout, growthOptions)
+      seeding.catch(() => undefined) // reported when the growth section awaits it
+      earlySeeding.set(layout, seeding)
+    }
+  }
 
   if (sections.includes('patterns')) {
     let referenced = false
@@ -112,12 +130,9 @@ async function measureEngine(
   for (const layout of LAYOUTS) {
     if (sections.includes('growth') && layoutsFor('growth', options).includes(layout)) {
       await section('growth', layout, async () => {
-        const outcome = await runGrowth(engine, layout, {
-          sizes: sizes.growthPages,
-          frontierCap: sizes.growthFrontierCap,
-          repetitions: sizes.growthRepetitions,
-          log: sub('growth'),
-        })
+        const seeded = await (earlySeeding.get(layout) ?? seedGrowth(engine, layout, growthOptions))
+        if ('skipped' in seeded) return skip('growth', layout, seeded.skipped)
+        const outcome = await measureGrowth(engine, layout, seeded, growthOptions)
         if (!outcome.result) return skip('growth', layout, outcome.skipped ?? 'unavailable')
         results.growth.push(outcome.result)
         results.memory.push(

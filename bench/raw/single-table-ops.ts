@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { Page, PageVersion } from '../../src/index.js'
 import { keyPart } from '../../src/keys/key-part.js'
@@ -35,16 +36,41 @@ export class RawSingleTable {
     private readonly table: string,
   ) {}
 
-  /** Replaces a page with one UpdateItem that adds 1 to `revision`; returns the count change. */
+  /** Random per instance: this writer's key in the counter items' writers map. */
+  private readonly writer = randomBytes(8).toString('hex')
+
+  /**
+   * Replaces a page with one UpdateItem that adds 1 to `revision`, replay-safe as the library's
+   * save is: it stores a random write token and the pre-image the counts need (`if_not_exists`
+   * reads the item as it was), conditional on the item not holding that token yet. Returns the
+   * count change.
+   */
   async writePage(page: Page): Promise<CountDelta> {
     const { set, removed } = pageAttributes(page)
-    const names: Record<string, string> = { '#revision': 'revision' }
-    const values: Item = { ':one': 1 }
+    const names: Record<string, string> = {
+      '#revision': 'revision',
+      '#token': 'writeToken',
+      '#priorSeen': 'priorFirstSeen',
+      '#priorTomb': 'priorIsTombstone',
+      '#seen': 'firstSeen',
+      '#tomb': 'isTombstone',
+    }
+    const values: Item = {
+      ':one': 1,
+      ':token': randomBytes(12).toString('base64url'),
+      ':null': null,
+      ':false': false,
+    }
     const assignments = Object.entries(set).map(([name, value], i) => {
       names[`#s${i}`] = name
       values[`:s${i}`] = value
       return `#s${i} = :s${i}`
     })
+    assignments.unshift(
+      '#token = :token',
+      '#priorSeen = if_not_exists(#seen, :null)',
+      '#priorTomb = if_not_exists(#tomb, :false)',
+    )
     const removals = removed.map((name, i) => {
       names[`#r${i}`] = name
       return `#r${i}`
@@ -54,39 +80,73 @@ export class RawSingleTable {
         TableName: this.table,
         Key: pageKey(page.siteId, page.pageId),
         UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #revision :one`,
+        ConditionExpression: 'attribute_not_exists(#token) OR #token <> :token',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'UPDATED_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     )
     const old = output.Attributes
-    const existed = old?.pageId !== undefined
+    const existed = old?.firstSeen !== undefined
     const wasLive = existed && old?.isTombstone !== true
     return { total: existed ? 0 : 1, live: (page.isTombstone ? 0 : 1) - (wasLive ? 1 : 0) }
   }
 
+  /**
+   * Adds to the site's counters, replay-safe as the library's counter is: the update sets this
+   * writer's entry of the `countWriters` map to a fresh token, conditional on it not holding that
+   * token yet; before the site's first count the map does not exist, and is created instead.
+   */
   async addCounts(siteId: string, delta: CountDelta): Promise<void> {
     if (delta.total === 0 && delta.live === 0) return
-    await this.raw.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: pageCountKey(siteId),
-        UpdateExpression: 'SET siteKey = :site, #e = :e, #v = :v ADD #total :total, #live :live',
-        ExpressionAttributeNames: {
-          '#e': '__edb_e__',
-          '#v': '__edb_v__',
-          '#total': 'total',
-          '#live': 'live',
-        },
-        ExpressionAttributeValues: {
-          ':site': keyPart(siteId),
-          ':e': 'pagecount',
-          ':v': '1',
-          ':total': delta.total,
-          ':live': delta.live,
-        },
-      }),
-    )
+    const token = `${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}`
+    const common = {
+      TableName: this.table,
+      Key: pageCountKey(siteId),
+      ExpressionAttributeNames: {
+        '#e': '__edb_e__',
+        '#v': '__edb_v__',
+        '#total': 'total',
+        '#live': 'live',
+        '#writers': 'countWriters',
+      },
+    }
+    const values = {
+      ':site': keyPart(siteId),
+      ':e': 'pagecount',
+      ':v': '1',
+      ':total': delta.total,
+      ':live': delta.live,
+    }
+    try {
+      await this.raw.send(
+        new UpdateCommand({
+          ...common,
+          ExpressionAttributeNames: { ...common.ExpressionAttributeNames, '#me': this.writer },
+          UpdateExpression:
+            'SET #writers.#me = :token, siteKey = :site, #e = :e, #v = :v ADD #total :total, #live :live',
+          ConditionExpression: 'attribute_not_exists(#writers.#me) OR #writers.#me <> :token',
+          ExpressionAttributeValues: { ...values, ':token': token },
+          ReturnValues: 'ALL_NEW',
+        }),
+      )
+    } catch (error) {
+      if (
+        !/document path provided in the update expression is invalid/i.test(String((error as Error).message))
+      ) {
+        throw error
+      }
+      await this.raw.send(
+        new UpdateCommand({
+          ...common,
+          UpdateExpression:
+            'SET #writers = :writers, siteKey = :site, #e = :e, #v = :v ADD #total :total, #live :live',
+          ConditionExpression: 'attribute_not_exists(#writers)',
+          ExpressionAttributeValues: { ...values, ':writers': { [this.writer]: token } },
+        }),
+      )
+    }
   }
 
   async savePage(page: Page): Promise<void> {

@@ -20,7 +20,7 @@ function header(results: BenchResults): string {
     '',
     ...(results.quick
       ? [
-          '> **Quick run** (`npm run bench -- --quick`): smaller sizes and fewer repetitions than the full run; a smoke run, not figures to quote.',
+          '> **Quick run** (`npm run bench -- --quick`): smaller sizes and fewer repetitions than the full run, and the growth sites seeded while the other sections ran; a smoke run, not figures to quote.',
           '',
         ]
       : []),

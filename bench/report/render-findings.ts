@@ -62,6 +62,12 @@ export function renderFindings(results: BenchResults): string {
         ? `${overhead.engine}: every like-for-like operation ran at ≥ ${OVERHEAD_GOAL} of the raw SDK's throughput.`
         : `${overhead.engine}: below the ${OVERHEAD_GOAL} goal — ${below.map((r) => `${r.operation} ${num(r.ratio, 2)} (${ms(r.libraryMsPerOp)} vs ${ms(r.rawMsPerOp)} ms/op)`).join('; ')}.`,
     )
+    const extra = overhead.rows
+      .filter((r) => r.goal)
+      .map((r) => `${r.operation} +${ms(r.libraryCpuMsPerOp - r.rawCpuMsPerOp)}`)
+    bullets.push(
+      `${overhead.engine}: the library's extra CPU per operation over the raw SDK's (ms, this process; on dynalite the engine's CPU is in both sides): ${extra.join('; ')}.`,
+    )
     const blind = overhead.rows.find((r) => !r.goal)
     if (blind) {
       bullets.push(

@@ -35,6 +35,7 @@ function overheadTable(result: OverheadResult, node: string): string {
         `goal ≥ ${OVERHEAD_GOAL}`,
         'library ms/op',
         'raw ms/op',
+        'CPU ms/op (library / raw)',
         'requests/op (library / raw)',
       ],
       rows,

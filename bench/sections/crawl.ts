@@ -13,6 +13,7 @@ import {
 import type { RunningEngine } from '../engines.js'
 import { type LayoutName, openBackend, reopenBackend } from '../layouts.js'
 import type { CrawlOutcome, CrawlResult, CrawlRow, OutcomeCost } from '../report/types.js'
+import { dropTables } from '../support/drop-tables.js'
 import { timed } from '../support/stats.js'
 
 const SITE = 'crawl'
@@ -107,6 +108,7 @@ export async function runCrawl(
     }
   } finally {
     await backend.close()
+    await dropTables(engine.endpoint, tablePrefix)
   }
 }
 

@@ -8,7 +8,8 @@ import { runInChild } from '../memory/run-child.js'
 import type { ScenarioArgs } from '../memory/scenarios.js'
 import type { GrowthResult, GrowthRow, MemoryRow, SeedingRow } from '../report/types.js'
 import { costOf, meanCost } from '../support/cost.js'
-import { openMetered } from '../support/metered-backend.js'
+import { dropTables } from '../support/drop-tables.js'
+import { type MeteredBackend, openMetered } from '../support/metered-backend.js'
 import { summarize } from '../support/stats.js'
 
 /** One call measured at every site size: `i` numbers the calls (point reads pick page `i`). */
@@ -68,21 +69,34 @@ export interface GrowthOutcome {
   memory: MemoryRow[]
 }
 
+/** Sites seeded for the growth measurements, with what seeding them took and the children's memory. */
+export interface SeededGrowth {
+  opened: MeteredBackend
+  sites: GrowthSite[]
+  seeding: SeedingRow[]
+  memory: MemoryRow[]
+}
+
+export interface GrowthOptions {
+  sizes: number[]
+  frontierCap: number | null
+  repetitions: number
+  log: (line: string) => void
+}
+
 /**
- * Sites of growing size, each seeded in a child process (savePagesBulk of all its pages in one call,
- * then a frontier of as many items), whose peak RSS is the memory section's figure; then every
- * growth operation measured at each size.
+ * Seeds sites of growing size on fresh tables, each in child processes (savePagesBulk of all its
+ * pages in one call, then enqueueFrontierItems of its run's frontier), whose peak RSS is the
+ * memory section's figure.
  */
-export async function runGrowth(
+export async function seedGrowth(
   engine: RunningEngine,
   layout: LayoutName,
-  options: { sizes: number[]; frontierCap: number | null; repetitions: number; log: (line: string) => void },
-): Promise<GrowthOutcome> {
+  options: GrowthOptions,
+): Promise<SeededGrowth | { skipped: string }> {
   const opened = await openMetered(engine.endpoint, layout, 'growth')
-  if ('skipped' in opened) return { result: null, skipped: opened.skipped, memory: [] }
-  const rows: GrowthRow[] = []
-  const seeding: SeedingRow[] = []
-  const memory: MemoryRow[] = []
+  if ('skipped' in opened) return opened
+  const seeded: SeededGrowth = { opened, sites: [], seeding: [], memory: [] }
   try {
     for (const pages of options.sizes) {
       const site: GrowthSite = {
@@ -107,11 +121,30 @@ export async function runGrowth(
         }
         const report = await runInChild(args)
         options.log(`${scenario} ${pages}: ${report.seconds.toFixed(1)} s`)
-        seeding.push(seedingRow(scenario, report))
-        memory.push(memoryRow(engine, layout, args, report))
+        seeded.seeding.push(seedingRow(scenario, report))
+        seeded.memory.push(memoryRow(engine, layout, args, report))
       }
+      seeded.sites.push(site)
+    }
+    return seeded
+  } catch (error) {
+    await closeGrowth(engine, seeded)
+    throw error
+  }
+}
+
+/** Every growth operation at each seeded size; closes the backend and drops the tables after. */
+export async function measureGrowth(
+  engine: RunningEngine,
+  layout: LayoutName,
+  seeded: SeededGrowth,
+  options: GrowthOptions,
+): Promise<GrowthOutcome> {
+  try {
+    const rows: GrowthRow[] = []
+    for (const site of seeded.sites) {
       for (const operation of GROWTH_OPERATIONS) {
-        rows.push(await measure(opened, site, operation, options.repetitions))
+        rows.push(await measure(seeded.opened, site, operation, options.repetitions))
       }
     }
     return {
@@ -122,13 +155,29 @@ export async function runGrowth(
         measuredAt: new Date().toISOString(),
         sizes: options.sizes,
         rows,
-        seeding,
+        seeding: seeded.seeding,
       },
-      memory,
+      memory: seeded.memory,
     }
   } finally {
-    await opened.close()
+    await closeGrowth(engine, seeded)
   }
+}
+
+async function closeGrowth(engine: RunningEngine, seeded: SeededGrowth): Promise<void> {
+  await seeded.opened.close()
+  await dropTables(engine.endpoint, seeded.opened.tablePrefix)
+}
+
+/** Seeds, then measures. */
+export async function runGrowth(
+  engine: RunningEngine,
+  layout: LayoutName,
+  options: GrowthOptions,
+): Promise<GrowthOutcome> {
+  const seeded = await seedGrowth(engine, layout, options)
+  if ('skipped' in seeded) return { result: null, skipped: seeded.skipped, memory: [] }
+  return measureGrowth(engine, layout, seeded, options)
 }
 
 async function measure(

@@ -4,6 +4,7 @@ import { memoryRow } from '../memory/memory-row.js'
 import { runInChild } from '../memory/run-child.js'
 import { MIGRATION_MEMORY_SCENARIOS, type ScenarioArgs } from '../memory/scenarios.js'
 import type { MemoryRow } from '../report/types.js'
+import { dropTables } from '../support/drop-tables.js'
 
 export interface MemoryOutcome {
   storage: MemoryRow[]
@@ -47,6 +48,7 @@ export async function runMemory(
       into.push(memoryRow(engine, layout, args, report))
     } finally {
       await opened.backend.close()
+      await dropTables(engine.endpoint, opened.tablePrefix)
     }
   }
   return { storage, migration }

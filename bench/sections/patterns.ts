@@ -5,6 +5,7 @@ import type { LayoutName } from '../layouts.js'
 import { type CrawlData, exportCrawl } from '../reference/export.js'
 import type { DataSize, OneShotCost, PatternRow, PatternsResult } from '../report/types.js'
 import { costOf, type Metered } from '../support/cost.js'
+import { dropTables } from '../support/drop-tables.js'
 import { openMetered } from '../support/metered-backend.js'
 import { summarize, timed } from '../support/stats.js'
 
@@ -87,6 +88,7 @@ export async function runPatterns(
     }
   } finally {
     await opened.close()
+    await dropTables(engine.endpoint, opened.tablePrefix)
   }
 }
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +9,8 @@ import { ACCESS_PATTERNS } from '../../src/demo/access-patterns.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
+let running: ChildProcess | undefined
+
 function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
@@ -16,6 +18,7 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    running = child
     let output = ''
     child.stdout.on('data', (chunk) => {
       output += chunk
@@ -30,10 +33,17 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
 
 const finite = (value: number) => Number.isFinite(value)
 
-/** Runs the quick bench on dynalite into a temporary directory, so the bench cannot rot unnoticed. */
+/**
+ * Runs the quick bench on dynalite into a temporary directory, so the bench cannot rot unnoticed.
+ * About two minutes on an idle 2-core machine; the timeout leaves room for a busy one.
+ */
 describe('npm run bench -- --quick', () => {
   const out = mkdtempSync(join(tmpdir(), 'ragcrawl-bench-'))
-  afterAll(() => rmSync(out, { recursive: true, force: true }))
+  afterAll(() => {
+    // A timed-out run must not outlive the test.
+    if (running && running.exitCode === null) running.kill()
+    rmSync(out, { recursive: true, force: true })
+  })
 
   it('writes a well-formed results.json with every access pattern, and performance.md', async () => {
     const { code, output } = await runBench(['--quick', '--engines', 'dynalite', '--out', out])
@@ -76,5 +86,5 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toMatch(/^# Performance/)
     expect(markdown).toContain('**Quick run**')
     for (const pattern of ACCESS_PATTERNS) expect(markdown).toContain(`| ${pattern.name} |`)
-  }, 240_000)
+  }, 420_000)
 })
