@@ -86,5 +86,5 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toMatch(/^# Performance/)
     expect(markdown).toContain('**Quick run**')
     for (const pattern of ACCESS_PATTERNS) expect(markdown).toContain(`| ${pattern.name} |`)
-  }, 420_000)
+  }, 600_000)
 })

@@ -23,7 +23,7 @@ import { frontierItem, page, run, site, version } from '../support/fixtures.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /** Child processes at once: the machine has two cores, and the engine runs in this process. */
 const PARALLEL_CHILDREN = 3
-const TIMEOUT_MS = 120_000
+const TIMEOUT_MS = 300_000
 
 interface Result {
   code: number | null

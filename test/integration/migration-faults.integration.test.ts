@@ -48,7 +48,7 @@ beforeAll(async () => {
   const built = buildRecords({ total: TOTAL })
   counts = built.counts
   seedMs = await seedRecords(source, built.records)
-}, 120_000)
+}, 300_000)
 
 afterAll(async () => {
   for (const proxy of proxies) await proxy.stop()
@@ -150,5 +150,5 @@ describe('migration under faults', () => {
         `migration/raw ${(cleanRate / rawRate).toFixed(2)} without faults, ${(faultyRate / rawRate).toFixed(2)} with; ` +
         `seed ${seedMs} ms, verify ${verify.durationMs} ms`,
     )
-  }, 240_000)
+  }, 480_000)
 })

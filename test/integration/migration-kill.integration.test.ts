@@ -221,7 +221,7 @@ describe('migration killed mid-run', () => {
         `rerun ${rerunMs} ms copied ${TOTAL - checkpointed} more, report written ${TOTAL} = seeded, ` +
         `verify ${verify.durationMs} ms ok`,
     )
-  }, 240_000)
+  }, 480_000)
 
   it('a run killed between taking the lock and its first checkpoint does not block the rerun', async () => {
     const source = config('single-table', uniqueTablePrefix('mk_src2'))
@@ -248,5 +248,5 @@ describe('migration killed mid-run', () => {
     const verify = await verifyLayouts({ source, target })
     expect(verify.differences).toEqual([])
     expect(verify.ok).toBe(true)
-  }, 120_000)
+  }, 300_000)
 })
