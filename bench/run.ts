@@ -19,14 +19,18 @@ import { runMemory } from './sections/memory.js'
 import { runOverhead } from './sections/overhead.js'
 import { runPatterns } from './sections/patterns.js'
 import { runReference } from './sections/reference.js'
+import { reexecWithHeap } from './support/heap.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** Heap a full run needs: dynalite in this process holds a growth site of 100,000 pages and its frontier. */
+const FULL_RUN_HEAP_MB = 8_192
 
 /**
  * Sections measured on DynamoDB Local: the cost per pattern (its capacity units differ: it counts
  * index writes) and the overhead. Growth, crawl and memory write hundreds of thousands of items;
- * their requests and capacity per call are those of dynalite, and DynamoDB Local writes about
- * three times slower here, so they run on dynalite only. A quick run measures the patterns only.
+ * their requests and capacity per call are those of dynalite, and DynamoDB Local takes longer
+ * per write here, so they run on dynalite only. A quick run measures the patterns only.
  */
 const DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns', 'overhead']
 const QUICK_DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns']
@@ -54,6 +58,7 @@ async function measureEngine(
   sections: SectionName[],
   options: BenchOptions,
   results: BenchResults,
+  save: () => void,
 ) {
   const sizes = options.sizes
   const section = async (name: SectionName, layout: LayoutName | undefined, work: () => Promise<void>) => {
@@ -72,6 +77,7 @@ async function measureEngine(
         message: message.split('\n')[0]!,
       })
     }
+    save()
     const { user, system } = process.cpuUsage(cpu)
     log(
       `${engine.name} · ${name}${layout ? ` · ${layout}` : ''} done in ${((Date.now() - at) / 1000).toFixed(0)} s (CPU of this process ${((user + system) / 1e6).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB)`,
@@ -147,6 +153,7 @@ async function measureEngine(
         const outcome = await runCrawl(engine, layout, {
           urls: sizes.crawlUrls,
           workers: sizes.crawlWorkers,
+          budgetSeconds: sizes.crawlBudgetSeconds,
           log: sub('crawl'),
         })
         if (!outcome.result) return skip('crawl', layout, outcome.skipped ?? 'unavailable')
@@ -176,8 +183,13 @@ async function main(): Promise<number> {
     console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`)
     return 2
   }
+  if (!options.quick) {
+    const code = await reexecWithHeap(FULL_RUN_HEAP_MB)
+    if (code !== null) return code
+  }
   const results: BenchResults = {
     schemaVersion: 1,
+    complete: false,
     quick: options.quick,
     generatedAt: new Date().toISOString(),
     ...environment(),
@@ -197,6 +209,15 @@ async function main(): Promise<number> {
   log(
     `${options.quick ? 'quick' : 'full'} run: engines ${options.engines.join(', ')}; sections ${options.sections.join(', ')}`,
   )
+  const outDir = options.outDir
+  const jsonPath = outDir ? join(outDir, 'results.json') : join(ROOT, 'bench', 'results.json')
+  const markdownPath = outDir ? join(outDir, 'performance.md') : join(ROOT, 'docs', 'performance.md')
+  if (outDir) mkdirSync(outDir, { recursive: true })
+  // Written after every section (marked incomplete), so a run cut short keeps what it measured.
+  const save = () => {
+    writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
+    writeFileSync(markdownPath, renderMarkdown(results))
+  }
   for (const name of options.engines) {
     const reason = engineUnavailable(name)
     if (reason) {
@@ -208,17 +229,13 @@ async function main(): Promise<number> {
     const engine = await startEngine(name)
     results.engines.push({ name, label: engine.label, measured: true, sections })
     try {
-      await measureEngine(engine, sections, options, results)
+      await measureEngine(engine, sections, options, results, save)
     } finally {
       await engine.stop()
     }
   }
-  const outDir = options.outDir
-  const jsonPath = outDir ? join(outDir, 'results.json') : join(ROOT, 'bench', 'results.json')
-  const markdownPath = outDir ? join(outDir, 'performance.md') : join(ROOT, 'docs', 'performance.md')
-  if (outDir) mkdirSync(outDir, { recursive: true })
-  writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
-  writeFileSync(markdownPath, renderMarkdown(results))
+  results.complete = true
+  save()
   log(
     `wrote ${jsonPath} and ${markdownPath}${results.errors.length ? ` — ${results.errors.length} error(s)` : ''}`,
   )

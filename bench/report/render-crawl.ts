@@ -13,7 +13,9 @@ function crawlTables(result: CrawlResult, node: string): string {
     num(r.requestsPerPage, 2),
     num(r.rcuPerPage, 2),
     num(r.wcuPerPage, 2),
+    `${num(r.requestsPerPageFirst, 1)} → ${num(r.requestsPerPageLast, 1)}`,
     int(r.emptyClaims),
+    r.stopped ? `**stopped**: ${r.stopped}` : 'queue emptied',
   ])
   const outcomes = result.rows.flatMap((r) =>
     OUTCOMES.map((o) => {
@@ -39,10 +41,21 @@ function crawlTables(result: CrawlResult, node: string): string {
       node,
       `${int(urls)} URLs per simulation (${mix}); the known pages seeded once and shared, a fresh run and frontier per simulation`,
     ),
-    `_Per page: claim (limit ${result.claimLimit}) → getPage → commitVersion if the content changed or the page is new, else savePage touching lastCrawled (both conditional on the page revision) → updateFrontierStatus completed. Each worker has its own backend and client. Costs per page include its claim; claims that found nothing (end of queue, lost races) are counted apart._`,
+    `_Per page: claim (limit ${result.claimLimit}) → getPage → commitVersion if the content changed or the page is new, else savePage touching lastCrawled (both conditional on the page revision) → updateFrontierStatus completed. Each worker has its own backend and client. Costs per page include its claim; claims that found nothing (end of queue, lost races) are counted apart. ${result.engine === 'dynalite' ? 'Workers and dynalite share one Node thread here, so more workers cannot add throughput (the CPU of that thread is the ceiling); against DynamoDB, where each call mostly waits on the network, workers overlap those waits.' : 'The bench process and DynamoDB Local share two cores.'}_`,
     '',
     table(
-      ['workers', 'pages', 'seconds', 'pages/s', 'requests/page', 'RCU/page', 'WCU/page', 'empty claims'],
+      [
+        'workers',
+        'pages',
+        'seconds',
+        'pages/s',
+        'requests/page',
+        'RCU/page',
+        'WCU/page',
+        'requests/page, first → last 100 pages',
+        'empty claims',
+        'end',
+      ],
       summary,
     ),
     '',
@@ -59,7 +72,7 @@ function crawlTables(result: CrawlResult, node: string): string {
       outcomes,
     ),
     '',
-    `Versions read back after the simulations (listVersions): ${v.unchangedWithVersions} of ${v.unchangedChecked} unchanged pages have any version (seeded without; 0 means no version write for unchanged content); ${v.changedWithWrongCount} of ${v.changedChecked} changed pages lack one version per simulation.`,
+    `Versions read back after the simulations (listVersions): ${v.unchangedWithVersions} of ${v.unchangedChecked} unchanged pages have any version (seeded without; 0 means no version write for unchanged content); ${v.changedChecked > 0 ? `${v.changedWithWrongCount} of ${v.changedChecked} changed pages lack one version per simulation.` : 'changed pages not checked (a simulation stopped early).'}`,
   ].join('\n')
 }
 

@@ -77,6 +77,11 @@ export function renderFindings(results: BenchResults): string {
   }
   for (const growth of results.growth) bullets.push(...growthFindings(growth))
   for (const crawl of results.crawl) {
+    for (const row of crawl.rows.filter((r) => r.stopped)) {
+      bullets.push(
+        `${crawl.engine} · ${crawl.layout}: **the crawl simulation with ${row.workers} worker(s) stopped early** — ${row.stopped} (${int(row.pagesPerSec)} pages/s).`,
+      )
+    }
     const unchanged = crawl.rows.map((r) => r.outcomes.unchanged.versionWritesPerPage)
     const v = crawl.versionCheck
     bullets.push(

@@ -5,6 +5,8 @@ import type { LatencySummary } from '../support/stats.js'
 /** The shape of bench/results.json. Bump `schemaVersion` on any incompatible change. */
 export interface BenchResults {
   schemaVersion: 1
+  /** False while a run is under way (the file is rewritten after every section) or when it was cut short. */
+  complete: boolean
   quick: boolean
   /** ISO time the run started; every section also carries the time it was measured. */
   generatedAt: string
@@ -189,6 +191,11 @@ export interface CrawlRow {
   wcuPerPage: number
   /** Claim requests that came back empty-handed (lost races) or found the queue empty. */
   emptyClaims: number
+  /** Mean requests per page of the first and the last 100 pages done: a per-page cost that grows with the run shows here. */
+  requestsPerPageFirst: number
+  requestsPerPageLast: number
+  /** Why the simulation stopped before the queue was empty (time budget, cost growth), or null. */
+  stopped: string | null
   outcomes: Record<CrawlOutcome, OutcomeCost>
 }
 

@@ -14,7 +14,7 @@ import type { RunningEngine } from '../engines.js'
 import { type LayoutName, openBackend, reopenBackend } from '../layouts.js'
 import type { CrawlOutcome, CrawlResult, CrawlRow, OutcomeCost } from '../report/types.js'
 import { dropTables } from '../support/drop-tables.js'
-import { timed } from '../support/stats.js'
+import { mean, timed } from '../support/stats.js'
 
 const SITE = 'crawl'
 const CLAIM_LIMIT = 1
@@ -59,7 +59,7 @@ const emptyTally = (): Tally => ({ pages: 0, requests: 0, rcu: 0, wcu: 0, versio
 export async function runCrawl(
   engine: RunningEngine,
   layout: LayoutName,
-  options: { urls: number; workers: number[]; log: (line: string) => void },
+  options: { urls: number; workers: number[]; budgetSeconds: number; log: (line: string) => void },
 ): Promise<{ result: CrawlResult | null; skipped?: string }> {
   const opened = await openBackend(engine.endpoint, layout, { label: 'crawl' })
   if ('skipped' in opened) return { result: null, skipped: opened.skipped }
@@ -90,9 +90,21 @@ export async function runCrawl(
       })
       for (let i = 0; i < items.length; i += 1_000)
         await backend.enqueueFrontierItems(items.slice(i, i + 1_000))
-      rows.push(await simulate(engine.endpoint, layout, tablePrefix, runId, workers, options.urls))
+      rows.push(
+        await simulate(
+          engine.endpoint,
+          layout,
+          tablePrefix,
+          runId,
+          workers,
+          options.urls,
+          options.budgetSeconds,
+        ),
+      )
       const row = rows.at(-1)!
-      options.log(`${workers} workers: ${row.pagesPerSec.toFixed(0)} pages/s`)
+      options.log(
+        `${workers} workers: ${row.pagesPerSec.toFixed(0)} pages/s${row.stopped ? `; stopped: ${row.stopped}` : ''}`,
+      )
     }
     return {
       result: {
@@ -103,7 +115,11 @@ export async function runCrawl(
         mix: CRAWL_MIX,
         claimLimit: CLAIM_LIMIT,
         rows,
-        versionCheck: await checkVersions(backend, options.urls, options.workers.length),
+        versionCheck: await checkVersions(
+          backend,
+          options.urls,
+          rows.every((row) => row.stopped === null) ? options.workers.length : null,
+        ),
       },
     }
   } finally {
@@ -127,6 +143,30 @@ function knownPage(u: number, now: number): Page {
   })
 }
 
+/** Pages whose per-page requests are compared, first and last, to see the cost grow. */
+const WINDOW = 100
+/** A simulation stops when its last pages cost this many times its first in requests. */
+const GROWTH_STOP = 10
+
+/**
+ * Stops a simulation early, with the reason: when its time budget runs out, or when the requests
+ * per page have grown `GROWTH_STOP`-fold since its first pages (a cost that grows with the run
+ * would otherwise keep the bench busy for hours).
+ */
+function stopCheck(perPage: number[], started: number, budgetSeconds: number): string | null {
+  const seconds = (Date.now() - started) / 1000
+  if (seconds > budgetSeconds)
+    return `time budget of ${budgetSeconds} s ran out after ${perPage.length} pages`
+  if (perPage.length >= 2 * WINDOW) {
+    const first = mean(perPage.slice(0, WINDOW))
+    const last = mean(perPage.slice(-WINDOW))
+    if (last > GROWTH_STOP * first) {
+      return `requests per page grew from ${first.toFixed(1)} (first ${WINDOW} pages) to ${last.toFixed(1)} (last ${WINDOW}) after ${perPage.length} pages`
+    }
+  }
+  return null
+}
+
 async function simulate(
   endpoint: string,
   layout: LayoutName,
@@ -134,6 +174,7 @@ async function simulate(
   runId: string,
   workers: number,
   urls: number,
+  budgetSeconds: number,
 ): Promise<CrawlRow> {
   const byUrl = new Map(Array.from({ length: urls }, (_, u) => [urlOf(u, workers), u]))
   const tallies: Record<CrawlOutcome, Tally> = {
@@ -142,6 +183,9 @@ async function simulate(
     unchanged: emptyTally(),
   }
   let emptyClaims = 0
+  const perPage: number[] = []
+  let stopped: string | null = null
+  const started = Date.now()
   const backends = Array.from({ length: workers }, () => reopenBackend(endpoint, layout, tablePrefix))
   try {
     const { ms } = await timed(() =>
@@ -149,7 +193,7 @@ async function simulate(
         backends.map(async (backend, w) => {
           const workerId = `worker-${w}`
           let misses = 0
-          while (misses < 3) {
+          while (misses < 3 && stopped === null) {
             const before = backend.metrics()
             const [item] = await backend.claimFrontierItems(runId, { workerId, limit: CLAIM_LIMIT })
             if (!item) {
@@ -168,6 +212,8 @@ async function simulate(
             tally.rcu += cost.readCapacityUnits
             tally.wcu += cost.writeCapacityUnits
             tally.versionWrites += cost.byOperation.PutItem?.requests ?? 0
+            perPage.push(cost.requests)
+            stopped ??= stopCheck(perPage, started, budgetSeconds)
           }
         }),
       ),
@@ -195,6 +241,9 @@ async function simulate(
       rcuPerPage: all.rcu / all.pages,
       wcuPerPage: all.wcu / all.pages,
       emptyClaims,
+      requestsPerPageFirst: mean(perPage.slice(0, WINDOW)),
+      requestsPerPageLast: mean(perPage.slice(-WINDOW)),
+      stopped,
       outcomes: { new: per(tallies.new), changed: per(tallies.changed), unchanged: per(tallies.unchanged) },
     }
   } finally {
@@ -250,8 +299,11 @@ async function crawlPage(
   return existing ? 'changed' : 'new'
 }
 
-/** Unchanged pages must have no version after all simulations; changed ones one per simulation. */
-async function checkVersions(backend: StorageBackend, urls: number, simulations: number) {
+/**
+ * Unchanged pages must have no version after all simulations; changed ones one per simulation
+ * (checked only when every simulation ran to the end: `simulations` null otherwise).
+ */
+async function checkVersions(backend: StorageBackend, urls: number, simulations: number | null) {
   const sample = Array.from({ length: Math.min(urls, 200) }, (_, u) => u).filter((u) => classOf(u) !== 'new')
   let unchangedChecked = 0
   let unchangedWithVersions = 0
@@ -263,7 +315,7 @@ async function checkVersions(backend: StorageBackend, urls: number, simulations:
     if (classOf(u) === 'unchanged') {
       unchangedChecked++
       if (items.length > 0) unchangedWithVersions++
-    } else {
+    } else if (simulations !== null) {
       changedChecked++
       if (items.length !== simulations) changedWithWrongCount++
     }

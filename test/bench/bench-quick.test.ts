@@ -51,6 +51,7 @@ describe('npm run bench -- --quick', () => {
 
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults
     expect(results.schemaVersion).toBe(1)
+    expect(results.complete).toBe(true)
     expect(results.quick).toBe(true)
     expect(results.errors).toEqual([])
     expect(results.engines).toEqual([expect.objectContaining({ name: 'dynalite', measured: true })])
