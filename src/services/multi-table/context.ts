@@ -32,15 +32,3 @@ export function multiTableContext(config: DynamoDBConfig, transport: Transport):
   const names = multiTableNames(config)
   return { config, names, transport, entities: multiTableEntities(names, transport) }
 }
-
-/** ElectroDB's formatting of a raw item of the documented layout, written by us or by another tool. */
-export function formatItem(
-  entity: {
-    parse: (r: { Items: Record<string, unknown>[] }, o: { ignoreOwnership: boolean }) => { data: unknown[] }
-  },
-  raw: Record<string, unknown>,
-): Record<string, unknown> | undefined {
-  return entity.parse({ Items: [raw] }, { ignoreOwnership: true }).data[0] as
-    | Record<string, unknown>
-    | undefined
-}

@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
+import { formatItem } from '../../entities/format-item.js'
 import { FRONTIER_INDEXES } from '../../entities/frontier.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -37,7 +38,7 @@ import {
 import { toStored } from '../shared/stored.js'
 import type { ClaimOptions } from '../storage-backend.js'
 import type { FrontierStore } from '../stores.js'
-import { formatItem, type MultiTableContext } from './context.js'
+import type { MultiTableContext } from './context.js'
 
 type QueueCursor = { p: number; d: string; i: string }
 const isQueueCursor = (v: unknown): v is QueueCursor =>

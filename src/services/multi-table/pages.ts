@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
+import { formatItem } from '../../entities/format-item.js'
 import { PAGES_INDEXES } from '../../entities/page.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -19,7 +20,7 @@ import { PageCounter, type PageWriteAttributes, writePageOnce } from '../shared/
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
 import type { PageStore } from '../stores.js'
-import { formatItem, type MultiTableContext } from './context.js'
+import type { MultiTableContext } from './context.js'
 
 const UrlSchema = z.string().min(1, { error: 'must not be empty' })
 /** DynamoDB's limit on an index partition-key value. */

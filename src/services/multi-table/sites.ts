@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
+import { formatItem } from '../../entities/format-item.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type CrawlRun, type Site, type SiteInput, SiteSchema } from '../../model/schemas.js'
@@ -7,7 +8,7 @@ import { withoutCredentials } from '../shared/credentials.js'
 import { decodeCursor, encodeCursor, type ListOptions, type ListResult, pageSize } from '../shared/listing.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { RunStore, SiteStore } from '../stores.js'
-import { formatItem, type MultiTableContext } from './context.js'
+import type { MultiTableContext } from './context.js'
 
 type SiteCursor = { c: string; s: string }
 const isSiteCursor = (v: unknown): v is SiteCursor =>

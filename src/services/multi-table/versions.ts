@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { formatItem } from '../../entities/format-item.js'
 import { IdSchema } from '../../model/ids.js'
 import { type Page, type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
@@ -8,7 +9,7 @@ import { type ListOptions, type ListResult, queryAll, queryPage } from '../share
 import { toStored } from '../shared/stored.js'
 import { assembleVersion, type StoredVersion, saveVersionsInBatches } from '../shared/versions.js'
 import type { PageStore, VersionStore } from '../stores.js'
-import { formatItem, type MultiTableContext } from './context.js'
+import type { MultiTableContext } from './context.js'
 
 const TABLE_KEYS = ['page_id', 'version_id'] as const
 /** Chunk sort keys start with `!chunk!`: they sort below ordinary version ids and carry `chunk_of`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { formatItem } from '../../entities/format-item.js'
 import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -202,7 +203,7 @@ export class SingleTableFrontier {
 
   private read(raw: Record<string, unknown>): FrontierItem | undefined {
     if (isExpired(raw.ttl)) return undefined
-    const [item] = this.ctx.entities.frontier.parse({ Items: [raw] }).data
+    const item = formatItem(this.ctx.entities.frontier, raw)
     return item === undefined ? undefined : fromStored(FrontierItemSchema, item, 'frontier item')
   }
 

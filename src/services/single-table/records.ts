@@ -1,3 +1,4 @@
+import { formatItem } from '../../entities/format-item.js'
 import { crawlOrderKey, keyPart, unescapeKeyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
 import { CrawlRunSchema, FrontierItemSchema, type Page, PageSchema, SiteSchema } from '../../model/schemas.js'
@@ -26,10 +27,6 @@ export function singleTableRecords(
   frontier: SingleTableFrontier,
 ): RecordCodec {
   const { entities } = ctx
-  const formatted = (
-    entity: { parse: (r: { Items: Record<string, unknown>[] }) => { data: unknown[] } },
-    raw: Record<string, unknown>,
-  ) => entity.parse({ Items: [raw] }).data[0] as Record<string, unknown> | undefined
 
   async function read(raw: Record<string, unknown>): Promise<ReadResult> {
     const entity = String(raw.__edb_e__ ?? '')
@@ -39,27 +36,27 @@ export function singleTableRecords(
         case 'site':
           return record({
             table: 'sites',
-            value: fromStored(SiteSchema, formatted(entities.site, raw), 'site'),
+            value: fromStored(SiteSchema, formatItem(entities.site, raw), 'site'),
           })
         case 'run':
           return record({
             table: 'runs',
-            value: fromStored(CrawlRunSchema, formatted(entities.run, raw), 'run'),
+            value: fromStored(CrawlRunSchema, formatItem(entities.run, raw), 'run'),
           })
         case 'webpage':
           return record({
             table: 'pages',
-            value: fromStored(PageSchema, formatted(entities.page, raw), 'page'),
+            value: fromStored(PageSchema, formatItem(entities.page, raw), 'page'),
           })
         case 'version': {
-          const version = await versions.complete(formatted(entities.version, raw) as StoredVersion)
+          const version = await versions.complete(formatItem(entities.version, raw) as StoredVersion)
           return version
             ? record({ table: 'versions', value: version })
             : { kind: 'invalid', table, reason: 'version body incomplete (a partly written version)' }
         }
         case 'frontier': {
           if (isExpired(raw.ttl)) return { kind: 'skip', table: 'frontier' }
-          const value = fromStored(FrontierItemSchema, formatted(entities.frontier, raw), 'frontier item')
+          const value = fromStored(FrontierItemSchema, formatItem(entities.frontier, raw), 'frontier item')
           return record({
             table: 'frontier',
             value,
@@ -67,7 +64,7 @@ export function singleTableRecords(
           })
         }
         case 'pagecount': {
-          const counts = formatted(entities.pageCount, raw)
+          const counts = formatItem(entities.pageCount, raw)
           const siteId = await siteIdOfCounter(raw)
           if (siteId === undefined) return { kind: 'skip' }
           return record({

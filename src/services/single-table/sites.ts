@@ -1,3 +1,4 @@
+import { type FormattableEntity, formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -57,10 +58,10 @@ export class SingleTableSites {
 
 /** Formats a raw item with its ElectroDB entity (checking ownership), then reads it as a model. */
 export function readOwned<T>(
-  entity: { parse: (response: { Items: Record<string, unknown>[] }) => { data: unknown[] } },
+  entity: FormattableEntity,
   raw: Record<string, unknown>,
   toModel: (item: unknown) => T,
 ): T | undefined {
-  const [item] = entity.parse({ Items: [raw] }).data
+  const item = formatItem(entity, raw)
   return item === undefined ? undefined : toModel(item)
 }

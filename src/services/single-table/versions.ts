@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -72,7 +73,7 @@ export class SingleTableVersions {
         input: version.query.byId({ pageKey }).params({ order: 'desc' }),
         keyAttributes: KEYS.primary,
         read: (raw) => {
-          const [item] = version.parse({ Items: [raw] }).data
+          const item = formatItem(version, raw)
           return item ? this.complete(item as StoredVersion) : undefined
         },
       },
