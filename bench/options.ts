@@ -32,6 +32,8 @@ export interface BenchSizes {
   crawlBudgetSeconds: number
   /** Pages of the bulk save whose peak RSS the memory section reports. */
   memoryPages: number
+  /** Source sizes (records) of the migrations whose peak RSS the memory section reports. */
+  migrationRecords: number[]
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -48,13 +50,14 @@ export const FULL_SIZES: BenchSizes = {
   crawlWorkers: [1, 4, 16],
   crawlBudgetSeconds: 900,
   memoryPages: 100_000,
+  migrationRecords: [10_000, 100_000],
 }
 
 /**
  * The quick smoke run (`--quick`), sized to finish in under two minutes on a 2-core machine:
  * dynalite only unless `--engines` says otherwise; growth at 1k/10k pages (each site's frontier
  * 300 items), small crawl simulations, the memory of a 10k-page bulk save (the growth
- * seeding's); growth, crawl and memory on the default layout only (see run.ts).
+ * seeding's), a 2,000-record migration; growth, crawl and memory on the default layout only (see run.ts).
  */
 export const QUICK_SIZES: BenchSizes = {
   seedPages: 450,
@@ -70,6 +73,7 @@ export const QUICK_SIZES: BenchSizes = {
   crawlWorkers: [1, 4, 16],
   crawlBudgetSeconds: 60,
   memoryPages: 10_000,
+  migrationRecords: [2_000],
 }
 
 export interface BenchOptions {

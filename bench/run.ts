@@ -164,6 +164,7 @@ async function measureEngine(
       await section('memory', layout, async () => {
         const outcome = await runMemory(engine, layout, {
           pages: sizes.memoryPages,
+          migrationRecords: sizes.migrationRecords,
           measured: results.memory.filter((row) => row.engine === engine.name),
           log: sub('memory'),
         })

@@ -20,6 +20,7 @@ export function memoryRow(
     scenario: args.scenario,
     description: MEMORY_SCENARIOS[args.scenario]!.description(args.count),
     items: args.count,
+    heapLimitMb: MEMORY_SCENARIOS[args.scenario]!.heapLimitMb ?? null,
     baselineRssMb: mb(report.baselineRssBytes),
     afterInputRssMb: mb(report.afterInputRssBytes),
     peakRssMb: mb(report.peakRssBytes),

@@ -12,11 +12,21 @@ export async function runInChild(args: ScenarioArgs): Promise<ChildReport> {
   if (!scenario) throw new Error(`unknown memory scenario ${args.scenario}`)
   await scenario.setup?.(args)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], {
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [
+        ...(scenario.heapLimitMb ? [`--max-old-space-size=${scenario.heapLimitMb}`] : []),
+        '--import',
+        'tsx',
+        CHILD,
+        JSON.stringify(args),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => {

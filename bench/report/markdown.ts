@@ -34,7 +34,7 @@ function header(results: BenchResults): string {
     '',
     `- Engines: ${engines.join('; ')}.`,
     `- Layouts measured: ${[...new Set([...results.patterns, ...results.growth, ...results.crawl].map((r) => r.layout))].join(', ') || 'none'}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}.`,
-    `- Sizes: access patterns on a seeded crawl of ${int(sizes.seedPages)} pages and ${int(sizes.seedFrontierUrls)} frontier URLs, ${sizes.repetitions} timed calls each; growth at ${sizes.growthPages.map(int).join(' / ')} pages; crawl simulations of ${int(sizes.crawlUrls)} URLs each with ${sizes.crawlWorkers.join(' / ')} workers; memory of a bulk save of ${int(sizes.memoryPages)} pages.`,
+    `- Sizes: access patterns on a seeded crawl of ${int(sizes.seedPages)} pages and ${int(sizes.seedFrontierUrls)} frontier URLs, ${sizes.repetitions} timed calls each; growth at ${sizes.growthPages.map(int).join(' / ')} pages; crawl simulations of ${int(sizes.crawlUrls)} URLs each with ${sizes.crawlWorkers.join(' / ')} workers; memory of a bulk save of ${int(sizes.memoryPages)} pages and of migrations of ${sizes.migrationRecords.map(int).join(' / ')} records.`,
     ...(results.engines.some((e) => e.measured && e.sections.length < results.sections.length)
       ? [
           '- DynamoDB Local measures the access patterns and the overhead only. Growth, crawl and memory write hundreds of thousands of items through the library; their requests and capacity per call do not depend on the engine (except that DynamoDB Local also counts index writes in WCU, as section 1 shows), and DynamoDB Local takes longer per write than dynalite here (compare the bulk-save rates of section 2), so they run on dynalite.',

@@ -11,6 +11,7 @@ function memoryTable(rows: MemoryRow[], results: BenchResults): string {
       'RSS at start MB',
       'after building the input MB',
       'peak RSS MB',
+      'heap limit MB',
       'seconds',
       'measured',
     ],
@@ -21,6 +22,7 @@ function memoryTable(rows: MemoryRow[], results: BenchResults): string {
       int(r.baselineRssMb),
       int(r.afterInputRssMb),
       int(r.peakRssMb),
+      r.heapLimitMb ? int(r.heapLimitMb) : 'default',
       num(r.seconds, 1),
       date(r.measuredAt),
     ]),
@@ -40,8 +42,12 @@ export function renderMemory(results: BenchResults): string {
   parts.push('', '### Migration memory', '')
   parts.push(
     results.migrationMemory.length === 0
-      ? '_Not measured yet: register migration workloads in `MIGRATION_MEMORY_SCENARIOS` (bench/memory/scenarios.ts) and they are measured here, per engine and layout._'
-      : memoryTable(results.migrationMemory, results),
+      ? '_Not measured in this run._'
+      : [
+          'The layout column is the source; the child migrates it to the other layout (tables of its own on the same engine) with the public `migrateLayout` (no checkpoint file). The source is filled beforehand, outside the measurement. The child runs under a fixed V8 heap limit: a migration that finishes at every source size under it holds a bounded buffer (a Scan page of 250 items per segment), not the table.',
+          '',
+          memoryTable(results.migrationMemory, results),
+        ].join('\n'),
   )
   return parts.join('\n')
 }

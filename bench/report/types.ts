@@ -223,6 +223,8 @@ export interface MemoryRow {
   scenario: string
   description: string
   items: number
+  /** The child's V8 heap limit (`--max-old-space-size`), or null for Node's default. */
+  heapLimitMb?: number | null
   baselineRssMb: number
   afterInputRssMb: number
   peakRssMb: number

@@ -14,12 +14,18 @@ export interface MemoryOutcome {
 
 /**
  * Peak RSS of a bulk save of `pages` pages in a child process (taken from the growth section's
- * seeding when it already ran that size), and of every migration scenario registered.
+ * seeding when it already ran that size), and of every migration scenario registered, at each
+ * of `migrationRecords` (the source seeded beforehand, outside the measurement).
  */
 export async function runMemory(
   engine: RunningEngine,
   layout: LayoutName,
-  options: { pages: number; measured: MemoryRow[]; log: (line: string) => void },
+  options: {
+    pages: number
+    migrationRecords: number[]
+    measured: MemoryRow[]
+    log: (line: string) => void
+  },
 ): Promise<MemoryOutcome> {
   const storage: MemoryRow[] = []
   const migration: MemoryRow[] = []
@@ -27,10 +33,12 @@ export async function runMemory(
     (row) => row.layout === layout && row.scenario === 'bulk-save-pages' && row.items === options.pages,
   )
   const wanted = [
-    ...(already ? [] : [{ scenario: 'bulk-save-pages', into: storage }]),
-    ...Object.keys(MIGRATION_MEMORY_SCENARIOS).map((scenario) => ({ scenario, into: migration })),
+    ...(already ? [] : [{ scenario: 'bulk-save-pages', count: options.pages, into: storage }]),
+    ...Object.keys(MIGRATION_MEMORY_SCENARIOS).flatMap((scenario) =>
+      options.migrationRecords.map((count) => ({ scenario, count, into: migration })),
+    ),
   ]
-  for (const { scenario, into } of wanted) {
+  for (const { scenario, count, into } of wanted) {
     const opened = await openBackend(engine.endpoint, layout, { label: 'memory' })
     if ('skipped' in opened) return { storage, migration, skipped: opened.skipped }
     try {
@@ -41,10 +49,10 @@ export async function runMemory(
         tablePrefix: opened.tablePrefix,
         siteId: 'memory',
         runId: 'memory-run',
-        count: options.pages,
+        count,
       }
       const report = await runInChild(args)
-      options.log(`${scenario} ${options.pages}: peak RSS ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MB`)
+      options.log(`${scenario} ${count}: peak RSS ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MB`)
       into.push(memoryRow(engine, layout, args, report))
     } finally {
       await opened.backend.close()

@@ -82,6 +82,12 @@ describe('npm run bench -- --quick', () => {
     expect(results.memory).toContainEqual(
       expect.objectContaining({ scenario: 'bulk-save-pages', items: results.sizes.memoryPages }),
     )
+    expect(results.migrationMemory).toContainEqual(
+      expect.objectContaining({
+        scenario: 'migrate-to-other-layout',
+        items: results.sizes.migrationRecords[0],
+      }),
+    )
 
     const markdown = readFileSync(join(out, 'performance.md'), 'utf8')
     expect(markdown).toMatch(/^# Performance/)

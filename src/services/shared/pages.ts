@@ -1,6 +1,6 @@
 import { CapacityError, ValidationError } from '../../errors.js'
 import type { Page } from '../../model/schemas.js'
-import { mapConcurrent } from './retry.js'
+import { forEachConcurrent } from './retry.js'
 
 /** How one save changes a site's page counts. */
 export interface PageCountDelta {
@@ -54,25 +54,39 @@ export function cutoffOf(options: { maxAgeHours?: number; now?: Date } | undefin
 const BULK_CONCURRENCY = 16
 
 /**
- * Saves pages concurrently, each with its own atomic revision increment. Pages throttled past the
- * SDK's retries make one `CapacityError` naming every unsaved pageId; any other error is returned
- * as is. Count changes of the pages that were saved are returned either way, to be applied first.
+ * Saves pages concurrently, each with its own atomic revision increment, keeping only the count
+ * changes summed per site (never the saved pages: memory stays the input's). Pages throttled past
+ * the SDK's retries make one `CapacityError` naming every unsaved pageId; any other error is
+ * returned as is. The count changes of the pages that were saved are returned either way, to be
+ * applied first.
  */
-export async function bulkSave<D>(
+export async function bulkSave(
   pages: Page[],
-  save: (page: Page) => Promise<{ delta: D }>,
+  save: (page: Page) => Promise<{ delta: PageCountDelta }>,
   isThrottling: (error: unknown) => boolean,
-): Promise<{ deltas: D[]; failure?: unknown }> {
-  const results = await mapConcurrent(pages, BULK_CONCURRENCY, save)
-  const deltas = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.delta] : []))
-  const failed = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [{ page: pages[i]!, reason: r.reason }] : [],
-  )
-  if (failed.length === 0) return { deltas }
+): Promise<{ saved: number; deltas: PageCountDelta[]; failure?: unknown }> {
+  const sums = new Map<string, PageCountDelta>()
+  const failed: { pageId: string; reason: unknown }[] = []
+  let saved = 0
+  await forEachConcurrent(pages, BULK_CONCURRENCY, async (page) => {
+    try {
+      const { delta } = await save(page)
+      saved++
+      const sum = sums.get(delta.siteId) ?? { siteId: delta.siteId, total: 0, live: 0 }
+      sum.total += delta.total
+      sum.live += delta.live
+      sums.set(delta.siteId, sum)
+    } catch (reason) {
+      failed.push({ pageId: page.pageId, reason })
+    }
+  })
+  const deltas = [...sums.values()]
+  if (failed.length === 0) return { saved, deltas }
   const other = failed.find((f) => !isThrottling(f.reason))
-  if (other) return { deltas, failure: other.reason }
-  const ids = failed.map((f) => f.page.pageId)
+  if (other) return { saved, deltas, failure: other.reason }
+  const ids = failed.map((f) => f.pageId)
   return {
+    saved,
     deltas,
     failure: new CapacityError(
       `${failed.length} of ${pages.length} pages were not saved (throttled); unsaved pageIds: ${ids.join(', ')}`,

@@ -147,10 +147,10 @@ export class SingleTablePages {
 
   async saveBulk(inputs: PageInput[]): Promise<number> {
     const pages = validate(z.array(PageSchema), inputs, 'pages')
-    const { deltas, failure } = await bulkSave(pages, (page) => this.write(page), isThrottling)
+    const { saved, deltas, failure } = await bulkSave(pages, (page) => this.write(page), isThrottling)
     await this.applyCounts(deltas)
     if (failure) throw failure
-    return deltas.length
+    return saved
   }
 
   private read(raw: Record<string, unknown>): Page | undefined {
