@@ -1,5 +1,12 @@
 import type { DynamoDBClientLike } from '../config.js'
 
+/**
+ * Options of every ElectroDB `go()`: the SDK's own error, unwrapped. Without it ElectroDB builds
+ * (and captures a stack for) a wrapping error on every call, failed or not — the largest single
+ * cost ElectroDB adds to a GetItem; the backend translates AWS errors itself (`toStorageError`).
+ */
+export const ORIGINAL_ERRORS = { originalErr: true } as const
+
 /** The ElectroDB service name: the first token of every single-table key. */
 export const SERVICE = 'ragcrawl'
 

@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { FRONTIER_INDEXES } from '../../entities/frontier.js'
 import { IdSchema } from '../../model/ids.js'
@@ -57,7 +58,7 @@ export class MultiTableFrontier implements FrontierStore {
 
   async save(input: FrontierItemInput): Promise<FrontierItem> {
     const item = validate(FrontierItemSchema, input, 'item')
-    await this.ctx.entities.frontier.put(this.attributes(item)).go({ response: 'none' })
+    await this.ctx.entities.frontier.put(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' })
     return item
   }
 
@@ -65,7 +66,8 @@ export class MultiTableFrontier implements FrontierStore {
     const items = validate(z.array(FrontierItemSchema), inputs, 'items')
     return enqueueEach(
       items,
-      (item) => this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' }),
+      (item) =>
+        this.ctx.entities.frontier.create(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' }),
       isConditionFailure,
     )
   }
@@ -138,11 +140,13 @@ export class MultiTableFrontier implements FrontierStore {
       update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
     }
     try {
-      const { data } = await update.go({ response: 'all_new', ignoreOwnership: true })
+      const { data } = await update.go({ ...ORIGINAL_ERRORS, response: 'all_new', ignoreOwnership: true })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
-      const { data } = await this.ctx.entities.frontier.get(key).go({ ignoreOwnership: true })
+      const { data } = await this.ctx.entities.frontier
+        .get(key)
+        .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true })
       throw statusUpdateFailure(data as { ttl?: unknown } | null, run, id, owner, cause)
     }
   }
@@ -206,7 +210,7 @@ export class MultiTableFrontier implements FrontierStore {
             ? op.eq(attr.status, 'pending')
             : `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.leaseExpiresAt, seenLease ?? '')}`,
         )
-        .go({ response: 'all_new', ignoreOwnership: true })
+        .go({ ...ORIGINAL_ERRORS, response: 'all_new', ignoreOwnership: true })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (error) {
       if (isConditionFailure(error)) return null

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { PAGES_INDEXES } from '../../entities/page.js'
 import { IdSchema } from '../../model/ids.js'
@@ -113,7 +114,7 @@ export class MultiTablePages implements PageStore {
     const id = validate(IdSchema, pageId, 'pageId')
     const { data } = await this.ctx.entities.page
       .get({ siteId: site, pageId: id })
-      .go({ ignoreOwnership: true })
+      .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true })
     return data ? this.toPage(data) : null
   }
 
@@ -201,7 +202,7 @@ export class MultiTablePages implements PageStore {
     const site = validate(IdSchema, siteId, 'siteId')
     const { data } = await this.ctx.entities.site
       .get({ siteId: site })
-      .go({ attributes: ['pageCount', 'livePageCount'], ignoreOwnership: true })
+      .go({ ...ORIGINAL_ERRORS, attributes: ['pageCount', 'livePageCount'], ignoreOwnership: true })
     return Math.max(0, (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0)
   }
 

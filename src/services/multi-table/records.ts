@@ -1,3 +1,4 @@
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { fromStored } from '../../model/read.js'
 import { FrontierItemSchema, PageSchema, SiteSchema } from '../../model/schemas.js'
@@ -103,14 +104,14 @@ export function multiTableRecords(
           const update = entities.site.update({ siteId }).set(toStored(fields))
           const removed = nullFields(fields)
           if (removed.length > 0) update.remove(removed)
-          await update.go({ response: 'none' })
+          await update.go({ ...ORIGINAL_ERRORS, response: 'none' })
           break
         }
         case 'pageCounts':
           await entities.site
             .update({ siteId: r.value.siteId })
             .set({ pageCount: r.value.total, livePageCount: r.value.live })
-            .go({ response: 'none' })
+            .go({ ...ORIGINAL_ERRORS, response: 'none' })
           break
         case 'runs':
           put(

@@ -1,3 +1,4 @@
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -20,7 +21,7 @@ export class MultiTableRuns implements RunStore {
     run.configSnapshot = withoutCredentials(run.configSnapshot)
     await this.ctx.entities.run
       .put({ ...toStored(run), stats: snakeKeys(run.stats) })
-      .go({ response: 'none' })
+      .go({ ...ORIGINAL_ERRORS, response: 'none' })
     return run
   }
 
@@ -28,7 +29,7 @@ export class MultiTableRuns implements RunStore {
     const id = validate(IdSchema, runId, 'runId')
     const { data } = await this.ctx.entities.run.query
       .byRun({ runId: id })
-      .go({ ignoreOwnership: true, pages: 1 })
+      .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true, pages: 1 })
     const [run] = data
     return run ? toRun(run) : null
   }
@@ -54,7 +55,7 @@ export class MultiTableRuns implements RunStore {
     const id = validate(IdSchema, siteId, 'siteId')
     const { data } = await this.ctx.entities.run.query
       .bySite({ siteId: id })
-      .go({ order: 'desc', limit: 1, pages: 1, ignoreOwnership: true })
+      .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: 1, pages: 1, ignoreOwnership: true })
     const [latest] = data
     return latest ? toRun(latest) : null
   }

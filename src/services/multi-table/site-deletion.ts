@@ -1,3 +1,4 @@
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { IdSchema } from '../../model/ids.js'
 import { validate } from '../../model/validate.js'
 import { batchWrite } from '../shared/batch.js'
@@ -71,7 +72,7 @@ export async function deleteSite(
   }
   const { data: removed } = await ctx.entities.site
     .delete({ siteId: site })
-    .go({ response: 'all_old', ignoreOwnership: true })
+    .go({ ...ORIGINAL_ERRORS, response: 'all_old', ignoreOwnership: true })
   const deleted = removed?.name !== undefined
   return { deleted, items: items + (deleted ? 1 : 0) }
 }

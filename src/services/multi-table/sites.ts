@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -33,13 +34,15 @@ export class MultiTableSites implements SiteStore {
     const update = this.ctx.entities.site.update({ siteId }).set(toStored(fields))
     const removed = nullFields(fields)
     if (removed.length > 0) update.remove(removed)
-    await update.go({ response: 'none' })
+    await update.go({ ...ORIGINAL_ERRORS, response: 'none' })
     return site
   }
 
   async get(siteId: string): Promise<Site | null> {
     const id = validate(IdSchema, siteId, 'siteId')
-    const { data } = await this.ctx.entities.site.get({ siteId: id }).go({ ignoreOwnership: true })
+    const { data } = await this.ctx.entities.site
+      .get({ siteId: id })
+      .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true })
     return data?.name === undefined ? null : fromStored(SiteSchema, data, 'site')
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { IdSchema } from '../../model/ids.js'
 import { type Page, type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
@@ -41,7 +42,7 @@ export class MultiTableVersions implements VersionStore {
     if (body.encoding === 'gzip-chunked') {
       await batchWrite(this.ctx.transport, this.chunkWrites(version, body), { idLabel: 'versionId' })
     }
-    await this.ctx.entities.version.put(this.item(version, body)).go({ response: 'none' })
+    await this.ctx.entities.version.put(this.item(version, body)).go({ ...ORIGINAL_ERRORS, response: 'none' })
   }
 
   async saveBulk(inputs: PageVersionInput[]): Promise<number> {
@@ -67,7 +68,7 @@ export class MultiTableVersions implements VersionStore {
     const id = validate(IdSchema, versionId, 'versionId')
     const { data } = await this.ctx.entities.version
       .get({ pageId: page, versionId: id })
-      .go({ ignoreOwnership: true })
+      .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true })
     return data ? ((await this.complete(data as StoredVersion)) ?? null) : null
   }
 

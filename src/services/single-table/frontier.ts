@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
@@ -49,7 +50,7 @@ export class SingleTableFrontier {
 
   async save(input: FrontierItemInput): Promise<FrontierItem> {
     const item = validate(FrontierItemSchema, input, 'item')
-    await this.ctx.entities.frontier.put(this.attributes(item)).go({ response: 'none' })
+    await this.ctx.entities.frontier.put(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' })
     return item
   }
 
@@ -57,7 +58,8 @@ export class SingleTableFrontier {
     const items = validate(z.array(FrontierItemSchema), inputs, 'items')
     return enqueueEach(
       items,
-      (item) => this.ctx.entities.frontier.create(this.attributes(item)).go({ response: 'none' }),
+      (item) =>
+        this.ctx.entities.frontier.create(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' }),
       isConditionFailure,
     )
   }
@@ -109,11 +111,11 @@ export class SingleTableFrontier {
       update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
     }
     try {
-      const { data } = await update.go({ response: 'all_new' })
+      const { data } = await update.go({ ...ORIGINAL_ERRORS, response: 'all_new' })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
-      const { data } = await this.ctx.entities.frontier.get(key).go()
+      const { data } = await this.ctx.entities.frontier.get(key).go(ORIGINAL_ERRORS)
       throw statusUpdateFailure(data as { ttl?: unknown } | null, run, id, owner, cause)
     }
   }
@@ -185,7 +187,7 @@ export class SingleTableFrontier {
             ? op.eq(attr.status, 'pending')
             : `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.leaseExpiresAt, seenLease ?? '')}`,
         )
-        .go({ response: 'all_new' })
+        .go({ ...ORIGINAL_ERRORS, response: 'all_new' })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (error) {
       if (isConditionFailure(error)) return null

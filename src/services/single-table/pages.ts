@@ -1,5 +1,6 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -97,7 +98,9 @@ export class SingleTablePages {
   async get(siteId: string, pageId: string): Promise<Page | null> {
     const site = validate(IdSchema, siteId, 'siteId')
     const id = validate(IdSchema, pageId, 'pageId')
-    const { data } = await this.ctx.entities.page.get({ pageKey: keyPart(id), siteKey: keyPart(site) }).go()
+    const { data } = await this.ctx.entities.page
+      .get({ pageKey: keyPart(id), siteKey: keyPart(site) })
+      .go(ORIGINAL_ERRORS)
     return data ? fromStored(PageSchema, data, 'page') : null
   }
 
@@ -106,7 +109,7 @@ export class SingleTablePages {
     const exactUrl = validate(UrlSchema, url, 'url')
     const { data } = await this.ctx.entities.page.query
       .byUrl({ siteKey: keyPart(site), urlKey: keyPart(exactUrl) })
-      .go({ limit: 1, pages: 1 })
+      .go({ ...ORIGINAL_ERRORS, limit: 1, pages: 1 })
     const [page] = data
     return page ? fromStored(PageSchema, page, 'page') : null
   }
@@ -141,7 +144,7 @@ export class SingleTablePages {
 
   async count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number> {
     const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
-    const { data } = await this.ctx.entities.pageCount.get({ siteKey }).go()
+    const { data } = await this.ctx.entities.pageCount.get({ siteKey }).go(ORIGINAL_ERRORS)
     return Math.max(0, (options?.includeTombstones ? data?.total : data?.live) ?? 0)
   }
 

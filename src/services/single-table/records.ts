@@ -1,3 +1,4 @@
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { crawlOrderKey, keyPart, unescapeKeyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
@@ -84,7 +85,7 @@ export function singleTableRecords(
   async function siteIdOfCounter(raw: Record<string, unknown>): Promise<string | undefined> {
     if (typeof raw.siteId === 'string') return raw.siteId
     const siteKey = String(raw.siteKey ?? '')
-    const { data } = await entities.site.get({ siteKey }).go()
+    const { data } = await entities.site.get({ siteKey }).go(ORIGINAL_ERRORS)
     return data?.siteId ?? unescapeKeyPart(siteKey)
   }
 

@@ -1,3 +1,4 @@
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
@@ -18,13 +19,13 @@ export class SingleTableRuns {
     run.configSnapshot = withoutCredentials(run.configSnapshot)
     await this.ctx.entities.run
       .put({ ...toStored(run), runKey: keyPart(run.runId), siteKey: keyPart(run.siteId) })
-      .go()
+      .go(ORIGINAL_ERRORS)
     return run
   }
 
   async get(runId: string): Promise<CrawlRun | null> {
     const id = validate(IdSchema, runId, 'runId')
-    const { data } = await this.ctx.entities.run.get({ runKey: keyPart(id) }).go()
+    const { data } = await this.ctx.entities.run.get({ runKey: keyPart(id) }).go(ORIGINAL_ERRORS)
     return data ? fromStored(CrawlRunSchema, data, 'run') : null
   }
 
@@ -46,7 +47,7 @@ export class SingleTableRuns {
     const id = validate(IdSchema, siteId, 'siteId')
     const { data } = await this.ctx.entities.run.query
       .bySite({ siteKey: keyPart(id) })
-      .go({ order: 'desc', limit: 1, pages: 1 })
+      .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: 1, pages: 1 })
     const [latest] = data
     return latest ? fromStored(CrawlRunSchema, latest, 'run') : null
   }

@@ -1,4 +1,5 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { validate } from '../../model/validate.js'
@@ -35,8 +36,8 @@ export async function deleteSite(
       if (logical) items += rows.length
     }
   }
-  await pageCount.delete({ siteKey }).go({ response: 'none' })
-  const { data: removed } = await site.delete({ siteKey }).go({ response: 'all_old' })
+  await pageCount.delete({ siteKey }).go({ ...ORIGINAL_ERRORS, response: 'none' })
+  const { data: removed } = await site.delete({ siteKey }).go({ ...ORIGINAL_ERRORS, response: 'all_old' })
   const deleted = removed !== null && removed !== undefined
   return { deleted, items: items + (deleted ? 1 : 0) }
 }

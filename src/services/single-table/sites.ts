@@ -1,3 +1,4 @@
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { type FormattableEntity, formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
@@ -16,13 +17,13 @@ export class SingleTableSites {
   async save(input: SiteInput): Promise<Site> {
     const site = validate(SiteSchema, input, 'site')
     site.config = withoutCredentials(site.config)
-    await this.ctx.entities.site.put({ ...toStored(site), siteKey: keyPart(site.siteId) }).go()
+    await this.ctx.entities.site.put({ ...toStored(site), siteKey: keyPart(site.siteId) }).go(ORIGINAL_ERRORS)
     return site
   }
 
   async get(siteId: string): Promise<Site | null> {
     const id = validate(IdSchema, siteId, 'siteId')
-    const { data } = await this.ctx.entities.site.get({ siteKey: keyPart(id) }).go()
+    const { data } = await this.ctx.entities.site.get({ siteKey: keyPart(id) }).go(ORIGINAL_ERRORS)
     return data ? fromStored(SiteSchema, data, 'site') : null
   }
 
@@ -47,7 +48,7 @@ export class SingleTableSites {
     const limit = pageSize({ limit: options?.limit ?? 10 })
     const { data } = await this.ctx.service.collections
       .siteRuns({ siteKey: keyPart(id) })
-      .go({ order: 'desc', limit: limit + 1, pages: 1 })
+      .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: limit + 1, pages: 1 })
     const site = data.site[0]
     return {
       site: site ? fromStored(SiteSchema, site, 'site') : null,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
@@ -36,7 +37,7 @@ export class SingleTableVersions {
     if (body.encoding === 'gzip-chunked') {
       await batchWrite(this.ctx.transport, this.chunkWrites(version, body), { idLabel: 'versionId' })
     }
-    await this.ctx.entities.version.put(this.item(version, body)).go({ response: 'none' })
+    await this.ctx.entities.version.put(this.item(version, body)).go({ ...ORIGINAL_ERRORS, response: 'none' })
   }
 
   async saveBulk(inputs: PageVersionInput[]): Promise<number> {
@@ -55,7 +56,7 @@ export class SingleTableVersions {
   async get(pageId: string, versionId: string): Promise<PageVersion | null> {
     const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
     const versionKey = keyPart(validate(IdSchema, versionId, 'versionId'))
-    const { data } = await this.ctx.entities.version.get({ pageKey, versionKey }).go()
+    const { data } = await this.ctx.entities.version.get({ pageKey, versionKey }).go(ORIGINAL_ERRORS)
     return data ? ((await this.complete(data as StoredVersion)) ?? null) : null
   }
 
@@ -88,7 +89,7 @@ export class SingleTableVersions {
     const size = pageSize({ limit })
     const { data } = await this.ctx.service.collections
       .pageVersions({ pageKey })
-      .go({ order: 'desc', limit: size + 2, pages: 1 })
+      .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: size + 2, pages: 1 })
     const versions: PageVersion[] = []
     for (const item of data.version) {
       const version = await this.complete(item as StoredVersion)
