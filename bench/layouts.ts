@@ -42,6 +42,11 @@ export async function openBackend(
 }
 
 /** A second backend on the same tables (another worker, another process's view). */
-export function reopenBackend(endpoint: string, layout: LayoutName, tablePrefix: string): StorageBackend {
-  return createStorageBackend({ backend: { endpointUrl: endpoint, layout, tablePrefix } })
+export function reopenBackend(
+  endpoint: string,
+  layout: LayoutName,
+  tablePrefix: string,
+  options?: { frontierShards?: number },
+): StorageBackend {
+  return createStorageBackend({ backend: { endpointUrl: endpoint, layout, tablePrefix, ...options } })
 }

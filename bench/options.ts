@@ -28,6 +28,8 @@ export interface BenchSizes {
   /** URLs each crawl simulation works, and the worker counts of the simulations. */
   crawlUrls: number
   crawlWorkers: number[]
+  /** Workers of one more simulation with as many frontier shards (single-table), or null. */
+  crawlShardedWorkers: number | null
   /** Wall time a crawl simulation may take before it stops (and says so). */
   crawlBudgetSeconds: number
   /** Pages of the bulk save whose peak RSS the memory section reports. */
@@ -48,6 +50,7 @@ export const FULL_SIZES: BenchSizes = {
   growthRepetitions: 15,
   crawlUrls: 10_000,
   crawlWorkers: [1, 4, 16],
+  crawlShardedWorkers: 16,
   crawlBudgetSeconds: 900,
   memoryPages: 100_000,
   migrationRecords: [10_000, 100_000],
@@ -71,6 +74,7 @@ export const QUICK_SIZES: BenchSizes = {
   growthRepetitions: 2,
   crawlUrls: 100,
   crawlWorkers: [1, 4, 16],
+  crawlShardedWorkers: 16,
   crawlBudgetSeconds: 60,
   memoryPages: 10_000,
   migrationRecords: [2_000],

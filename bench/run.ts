@@ -153,6 +153,7 @@ async function measureEngine(
         const outcome = await runCrawl(engine, layout, {
           urls: sizes.crawlUrls,
           workers: sizes.crawlWorkers,
+          shardedWorkers: sizes.crawlShardedWorkers,
           budgetSeconds: sizes.crawlBudgetSeconds,
           log: sub('crawl'),
         })

@@ -5,8 +5,10 @@ const OUTCOMES: CrawlOutcome[] = ['unchanged', 'changed', 'new']
 
 function crawlTables(result: CrawlResult, node: string): string {
   const urls = result.rows[0]?.urls ?? 0
+  const shards = (r: { frontierShards?: number }) => String(r.frontierShards ?? 1)
   const summary = result.rows.map((r) => [
     String(r.workers),
+    shards(r),
     int(r.outcomes.new.pages + r.outcomes.changed.pages + r.outcomes.unchanged.pages),
     num(r.seconds, 1),
     int(r.pagesPerSec),
@@ -22,6 +24,7 @@ function crawlTables(result: CrawlResult, node: string): string {
       const c = r.outcomes[o]
       return [
         String(r.workers),
+        shards(r),
         o,
         int(c.pages),
         num(c.requestsPerPage, 2),
@@ -41,11 +44,12 @@ function crawlTables(result: CrawlResult, node: string): string {
       node,
       `${int(urls)} URLs per simulation (${mix}); the known pages seeded once and shared, a fresh run and frontier per simulation`,
     ),
-    `_Per page: claim (limit ${result.claimLimit}) → getPage → commitVersion if the content changed or the page is new, else savePage touching lastCrawled (both conditional on the page revision) → updateFrontierStatus completed. Each worker has its own backend and client. Costs per page include its claim; claims that found nothing (end of queue, lost races) are counted apart. ${result.engine === 'dynalite' ? 'Workers and dynalite share one Node thread here, so more workers cannot add throughput (the CPU of that thread is the ceiling); against DynamoDB, where each call mostly waits on the network, workers overlap those waits.' : 'The bench process and DynamoDB Local share two cores.'}_`,
+    `_Per page: claim (limit ${result.claimLimit}) → getPage → commitVersion if the content changed or the page is new, else savePage touching lastCrawled (both conditional on the page revision) → updateFrontierStatus completed. Each worker has its own backend and client. Costs per page include its claim; claims that found nothing (end of queue, lost races) are counted apart. With one frontier shard every worker claims from the head of one queue partition (strict priority order) and concurrent workers race for the same items; with as many shards as workers each claims from its own partition first. ${result.engine === 'dynalite' ? 'Workers and dynalite share one Node thread here, so more workers cannot add throughput (the CPU of that thread is the ceiling); against DynamoDB, where each call mostly waits on the network, workers overlap those waits.' : 'The bench process and DynamoDB Local share two cores.'}_`,
     '',
     table(
       [
         'workers',
+        'frontier shards',
         'pages',
         'seconds',
         'pages/s',
@@ -62,6 +66,7 @@ function crawlTables(result: CrawlResult, node: string): string {
     table(
       [
         'workers',
+        'frontier shards',
         'outcome',
         'pages',
         'requests/page',

@@ -183,6 +183,8 @@ export interface OutcomeCost {
 
 export interface CrawlRow {
   workers: number
+  /** Frontier shards of the simulation's backends (`frontierShards`); 1 = one queue partition. */
+  frontierShards?: number
   urls: number
   seconds: number
   pagesPerSec: number

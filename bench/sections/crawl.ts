@@ -28,16 +28,24 @@ function classOf(u: number): CrawlOutcome {
   return r < 3 ? 'unchanged' : r === 3 ? 'changed' : 'new'
 }
 
-/** A known page's URL, or a URL new to the site in the simulation with `workers` workers. */
-function urlOf(u: number, workers: number): string {
-  return classOf(u) === 'new'
-    ? `https://crawl.example/new/${workers}/${u}`
-    : `https://crawl.example/docs/${u}`
+/** One simulation: its workers, and the frontier shards of its backends (single-table only). */
+interface Simulation {
+  workers: number
+  frontierShards: number
 }
 
-/** The content hash the simulated fetch of URL `u` sees in the simulation with `workers` workers. */
-function fetchedHash(u: number, workers: number): string {
-  return classOf(u) === 'unchanged' ? `c${u}` : `c${u}-w${workers}`
+/** Names a simulation in its URLs and content: `16` (one shard), `16s16` (16 shards). */
+const simulationKey = ({ workers, frontierShards }: Simulation) =>
+  frontierShards === 1 ? String(workers) : `${workers}s${frontierShards}`
+
+/** A known page's URL, or a URL new to the site in simulation `key`. */
+function urlOf(u: number, key: string): string {
+  return classOf(u) === 'new' ? `https://crawl.example/new/${key}/${u}` : `https://crawl.example/docs/${u}`
+}
+
+/** The content hash the simulated fetch of URL `u` sees in simulation `key`. */
+function fetchedHash(u: number, key: string): string {
+  return classOf(u) === 'unchanged' ? `c${u}` : `c${u}-w${key}`
 }
 
 interface Tally {
@@ -54,12 +62,20 @@ const emptyTally = (): Tally => ({ pages: 0, requests: 0, rcu: 0, wcu: 0, versio
  * Crawl simulations: W workers (each its own backend and client, as separate processes would be)
  * running the crawler's per-page sequence over a run's frontier — claim 1, getPage, then
  * commitVersion when the content changed (or the page is new) else savePage touching lastCrawled,
- * then updateFrontierStatus completed — with conditional writes on the page revision.
+ * then updateFrontierStatus completed — with conditional writes on the page revision. On the
+ * single table, `shardedWorkers` workers run once more with as many frontier shards, so that
+ * each worker claims from a partition of its own instead of racing the others for the queue head.
  */
 export async function runCrawl(
   engine: RunningEngine,
   layout: LayoutName,
-  options: { urls: number; workers: number[]; budgetSeconds: number; log: (line: string) => void },
+  options: {
+    urls: number
+    workers: number[]
+    shardedWorkers: number | null
+    budgetSeconds: number
+    log: (line: string) => void
+  },
 ): Promise<{ result: CrawlResult | null; skipped?: string }> {
   const opened = await openBackend(engine.endpoint, layout, { label: 'crawl' })
   if ('skipped' in opened) return { result: null, skipped: opened.skipped }
@@ -72,10 +88,14 @@ export async function runCrawl(
     }
     options.log(`seeded ${known.length} known pages`)
     const rows: CrawlRow[] = []
-    for (const workers of options.workers) {
-      const runId = `crawl-run-${workers}`
+    const simulations: Simulation[] = options.workers.map((workers) => ({ workers, frontierShards: 1 }))
+    if (options.shardedWorkers !== null && layout === 'single-table')
+      simulations.push({ workers: options.shardedWorkers, frontierShards: options.shardedWorkers })
+    for (const simulation of simulations) {
+      const key = simulationKey(simulation)
+      const runId = `crawl-run-${key}`
       const items: FrontierItemInput[] = Array.from({ length: options.urls }, (_, u) => {
-        const url = urlOf(u, workers)
+        const url = urlOf(u, key)
         return {
           itemId: frontierItemIdFor(runId, url),
           runId,
@@ -88,22 +108,30 @@ export async function runCrawl(
           domain: 'crawl.example',
         }
       })
-      for (let i = 0; i < items.length; i += 1_000)
-        await backend.enqueueFrontierItems(items.slice(i, i + 1_000))
+      // Enqueued with the simulation's shard count: an item's shard is chosen when it is written.
+      const enqueuer = reopenBackend(engine.endpoint, layout, tablePrefix, {
+        frontierShards: simulation.frontierShards,
+      })
+      try {
+        for (let i = 0; i < items.length; i += 1_000)
+          await enqueuer.enqueueFrontierItems(items.slice(i, i + 1_000))
+      } finally {
+        await enqueuer.close()
+      }
       rows.push(
         await simulate(
           engine.endpoint,
           layout,
           tablePrefix,
           runId,
-          workers,
+          simulation,
           options.urls,
           options.budgetSeconds,
         ),
       )
       const row = rows.at(-1)!
       options.log(
-        `${workers} workers: ${row.pagesPerSec.toFixed(0)} pages/s${row.stopped ? `; stopped: ${row.stopped}` : ''}`,
+        `${key} workers: ${row.pagesPerSec.toFixed(0)} pages/s, ${row.requestsPerPage.toFixed(1)} requests/page${row.stopped ? `; stopped: ${row.stopped}` : ''}`,
       )
     }
     return {
@@ -118,7 +146,7 @@ export async function runCrawl(
         versionCheck: await checkVersions(
           backend,
           options.urls,
-          rows.every((row) => row.stopped === null) ? options.workers.length : null,
+          rows.every((row) => row.stopped === null) ? rows.length : null,
         ),
       },
     }
@@ -172,11 +200,13 @@ async function simulate(
   layout: LayoutName,
   tablePrefix: string,
   runId: string,
-  workers: number,
+  simulation: Simulation,
   urls: number,
   budgetSeconds: number,
 ): Promise<CrawlRow> {
-  const byUrl = new Map(Array.from({ length: urls }, (_, u) => [urlOf(u, workers), u]))
+  const { workers, frontierShards } = simulation
+  const key = simulationKey(simulation)
+  const byUrl = new Map(Array.from({ length: urls }, (_, u) => [urlOf(u, key), u]))
   const tallies: Record<CrawlOutcome, Tally> = {
     new: emptyTally(),
     changed: emptyTally(),
@@ -186,7 +216,9 @@ async function simulate(
   const perPage: number[] = []
   let stopped: string | null = null
   const started = Date.now()
-  const backends = Array.from({ length: workers }, () => reopenBackend(endpoint, layout, tablePrefix))
+  const backends = Array.from({ length: workers }, () =>
+    reopenBackend(endpoint, layout, tablePrefix, { frontierShards }),
+  )
   try {
     const { ms } = await timed(() =>
       Promise.all(
@@ -203,7 +235,7 @@ async function simulate(
             }
             misses = 0
             const u = byUrl.get(item.url)!
-            const outcome = await crawlPage(backend, runId, item.url, fetchedHash(u, workers))
+            const outcome = await crawlPage(backend, runId, item.url, fetchedHash(u, key))
             await backend.updateFrontierStatus(runId, item.itemId, 'completed', { workerId })
             const cost = diffMetrics(backend.metrics(), before)
             const tally = tallies[outcome]
@@ -234,6 +266,7 @@ async function simulate(
     })
     return {
       workers,
+      frontierShards,
       urls,
       seconds: ms / 1000,
       pagesPerSec: all.pages / (ms / 1000),
