@@ -31,6 +31,10 @@ function header(results: BenchResults): string {
         ]
       : []),
     `Run of ${date(results.generatedAt)} · Node ${results.node} · ${results.platform} · ${results.cpus} · library at commit \`${results.commit.slice(0, 12)}\`${results.dirty ? ' (src/ had uncommitted changes)' : ''}.`,
+    ...(results.amendments ?? []).map(
+      (a) =>
+        `Re-measured and merged in (bench/merge.ts): ${a.sections.join(', ')} on ${a.engines.join(', ')} — run of ${date(a.generatedAt)} at commit \`${a.commit.slice(0, 12)}\`${a.dirty ? ' (src/ had uncommitted changes)' : ''}.`,
+    ),
     '',
     `- Engines: ${engines.join('; ')}.`,
     `- Layouts measured: ${[...new Set([...results.patterns, ...results.growth, ...results.crawl].map((r) => r.layout))].join(', ') || 'none'}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}.`,

@@ -1,3 +1,4 @@
+import { homeShards } from '../sections/crawl.js'
 import { caption, int, num, table } from './format.js'
 import type { BenchResults, CrawlOutcome, CrawlResult } from './types.js'
 
@@ -6,6 +7,7 @@ const OUTCOMES: CrawlOutcome[] = ['unchanged', 'changed', 'new']
 function crawlTables(result: CrawlResult, node: string): string {
   const urls = result.rows[0]?.urls ?? 0
   const shards = (r: { frontierShards?: number }) => String(r.frontierShards ?? 1)
+  const sharded = result.rows.filter((r) => (r.frontierShards ?? 1) > 1)
   const summary = result.rows.map((r) => [
     String(r.workers),
     shards(r),
@@ -44,7 +46,7 @@ function crawlTables(result: CrawlResult, node: string): string {
       node,
       `${int(urls)} URLs per simulation (${mix}); the known pages seeded once and shared, a fresh run and frontier per simulation`,
     ),
-    `_Per page: claim (limit ${result.claimLimit}) → getPage → commitVersion if the content changed or the page is new, else savePage touching lastCrawled (both conditional on the page revision) → updateFrontierStatus completed. Each worker has its own backend and client. Costs per page include its claim; claims that found nothing (end of queue, lost races) are counted apart. With one frontier shard every worker claims from the head of one queue partition (strict priority order) and concurrent workers race for the same items; with as many shards as workers each claims from its own partition first. ${result.engine === 'dynalite' ? 'Workers and dynalite share one Node thread here, so more workers cannot add throughput (the CPU of that thread is the ceiling); against DynamoDB, where each call mostly waits on the network, workers overlap those waits.' : 'The bench process and DynamoDB Local share two cores.'}_`,
+    `_Per page: claim (limit ${result.claimLimit}) → getPage → commitVersion if the content changed or the page is new, else savePage touching lastCrawled (both conditional on the page revision) → updateFrontierStatus completed. Each worker has its own backend and client. Costs per page include its claim; claims that found nothing (end of queue, lost races) are counted apart. With one frontier shard every worker claims from the head of one queue partition (strict priority order) and concurrent workers race for the same items; with more shards each worker claims first from its home shard (a hash of its workerId) and moves to the next shard when that one is empty${sharded.length > 0 ? ` — ${sharded.map((r) => `${r.workers} workers have ${homeShards(r.workers, r.frontierShards!)} distinct home shards among ${r.frontierShards}`).join('; ')}, so some still share one` : ''}. ${result.engine === 'dynalite' ? 'Workers and dynalite share one Node thread here, so more workers cannot add throughput (the CPU of that thread is the ceiling); against DynamoDB, where each call mostly waits on the network, workers overlap those waits.' : 'The bench process and DynamoDB Local share two cores.'}_`,
     '',
     table(
       [

@@ -33,7 +33,7 @@ export function renderMemory(results: BenchResults): string {
   const parts = [
     '## 5. Memory',
     '',
-    `Peak resident set size (\`process.resourceUsage().maxRSS\`) of a child Node ${results.node} process (loaded through tsx) doing one workload against the engine served by the bench process; RSS at its start and after building the input array show what the workload itself adds.`,
+    `Peak resident set size (VmHWM of /proc/self/status: the high-water mark of the child's own address space; getrusage's maxRSS would carry over the bench process's peak across fork and exec) of a child Node ${results.node} process (loaded through tsx) doing one workload against the engine served by the bench process; RSS at its start and after building the input array show what the workload itself adds.`,
     '',
   ]
   parts.push(

@@ -29,6 +29,16 @@ export interface BenchResults {
   migrationMemory: MemoryRow[]
   skipped: SkippedLayout[]
   errors: BenchError[]
+  /** Sections re-measured by a later run and merged in (bench/merge.ts). */
+  amendments?: Amendment[]
+}
+
+export interface Amendment {
+  sections: SectionName[]
+  engines: EngineName[]
+  commit: string
+  dirty: boolean
+  generatedAt: string
 }
 
 export interface EngineStatus {

@@ -10,6 +10,7 @@ import {
   type StorageBackend,
   urlHashFor,
 } from '../../src/index.js'
+import { shardOf } from '../../src/keys/key-part.js'
 import type { RunningEngine } from '../engines.js'
 import { type LayoutName, openBackend, reopenBackend } from '../layouts.js'
 import type { CrawlOutcome, CrawlResult, CrawlRow, OutcomeCost } from '../report/types.js'
@@ -26,6 +27,14 @@ export const CRAWL_MIX: Record<CrawlOutcome, number> = { unchanged: 0.6, changed
 function classOf(u: number): CrawlOutcome {
   const r = u % 5
   return r < 3 ? 'unchanged' : r === 3 ? 'changed' : 'new'
+}
+
+/** The id of worker `w` of a simulation. */
+export const crawlWorkerId = (w: number) => `worker-${w}`
+
+/** Distinct home shards (`shardOf` their ids) of `workers` workers over `shards` frontier shards. */
+export function homeShards(workers: number, shards: number): number {
+  return new Set(Array.from({ length: workers }, (_, w) => shardOf(crawlWorkerId(w), shards))).size
 }
 
 /** One simulation: its workers, and the frontier shards of its backends (single-table only). */
@@ -223,7 +232,7 @@ async function simulate(
     const { ms } = await timed(() =>
       Promise.all(
         backends.map(async (backend, w) => {
-          const workerId = `worker-${w}`
+          const workerId = crawlWorkerId(w)
           let misses = 0
           while (misses < 3 && stopped === null) {
             const before = backend.metrics()
