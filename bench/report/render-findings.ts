@@ -1,6 +1,6 @@
 import { OVERHEAD_GOAL } from '../options.js'
 import { int, ms, num } from './format.js'
-import type { BenchResults, GrowthResult } from './types.js'
+import type { BenchResults, CrawlRow, GrowthResult } from './types.js'
 
 function spread(values: number[]): number {
   const positive = values.filter((v) => Number.isFinite(v))
@@ -53,6 +53,10 @@ function growthFindings(result: GrowthResult): string[] {
 }
 
 /** Bullets drawn from the figures: what the numbers say, each with the engine it was measured on. */
+/** `16`, or `16 on 16 frontier shards`. */
+const workersOf = (r: CrawlRow) =>
+  (r.frontierShards ?? 1) > 1 ? `${r.workers} on ${r.frontierShards} frontier shards` : String(r.workers)
+
 export function renderFindings(results: BenchResults): string {
   const bullets: string[] = []
   for (const overhead of results.overhead) {
@@ -85,7 +89,7 @@ export function renderFindings(results: BenchResults): string {
     const unchanged = crawl.rows.map((r) => r.outcomes.unchanged.versionWritesPerPage)
     const v = crawl.versionCheck
     bullets.push(
-      `${crawl.engine} · ${crawl.layout}: unchanged pages cost ${unchanged.map((x) => num(x, 2)).join(' / ')} version writes per page (workers ${crawl.rows.map((r) => r.workers).join(' / ')}), and ${v.unchangedWithVersions} of ${v.unchangedChecked} unchanged pages checked have any version; throughput ${crawl.rows.map((r) => `${int(r.pagesPerSec)} pages/s with ${r.workers}`).join(', ')}.`,
+      `${crawl.engine} · ${crawl.layout}: unchanged pages cost ${unchanged.map((x) => num(x, 2)).join(' / ')} version writes per page (workers ${crawl.rows.map(workersOf).join(' / ')}), and ${v.unchangedWithVersions} of ${v.unchangedChecked} unchanged pages checked have any version; throughput ${crawl.rows.map((r) => `${int(r.pagesPerSec)} pages/s with ${workersOf(r)}`).join(', ')}.`,
     )
   }
   for (const reference of results.reference) {
