@@ -78,8 +78,8 @@ const backendConfig = (endpointUrl: string, layout: LayoutName, tablePrefix: str
 
 /**
  * `count` logical records of one site, written straight through the layout's record writer (the
- * migration's own batched writer, faster than page saves): the site, its run, and pages with one
- * frontier item for every ninth page.
+ * migration's own batched writer, faster than page saves): the site, its run, then pages with
+ * every tenth record a frontier item instead.
  */
 function* migrationSource(siteId: string, runId: string, count: number): Generator<LogicalRecord> {
   const now = new Date()
@@ -124,14 +124,16 @@ export const MIGRATION_MEMORY_SCENARIOS: Record<string, MemoryScenario> = {
       await Promise.all(Array.from({ length: SEED_CHUNKS_IN_FLIGHT }, writeChunks))
     },
     prepare: () => null,
-    run: async (_backend, _input, { endpoint, layout, tablePrefix }) => {
+    run: async (_backend, _input, { endpoint, layout, tablePrefix, count }) => {
       const report = await migrateLayout({
         source: backendConfig(endpoint, layout, tablePrefix),
         target: backendConfig(endpoint, otherLayout(layout), `${tablePrefix}to_`),
         segments: MIGRATION_SEGMENTS,
       })
       if (!report.ok) throw new Error(`migration failed: ${report.error ?? 'see report'}`)
-      return Object.values(report.tables).reduce((sum, table) => sum + table.written, 0)
+      const written = Object.values(report.tables).reduce((sum, table) => sum + table.written, 0)
+      if (written !== count) throw new Error(`migration wrote ${written} of the ${count} source records`)
+      return written
     },
   },
 }

@@ -18,15 +18,18 @@ export function pageCountDelta(
   return { siteId, total: before === null ? 1 : 0, live: (after.isTombstone ? 0 : 1) - (wasLive ? 1 : 0) }
 }
 
+/** Adds `delta` to its site's running sum in `bySite`. */
+function addToSiteSum(bySite: Map<string, PageCountDelta>, delta: PageCountDelta): void {
+  const sum = bySite.get(delta.siteId) ?? { siteId: delta.siteId, total: 0, live: 0 }
+  sum.total += delta.total
+  sum.live += delta.live
+  bySite.set(delta.siteId, sum)
+}
+
 /** Sums count changes per site; sites whose counts did not change are left out. */
-export function sumCountsBySite(deltas: PageCountDelta[]): Map<string, { total: number; live: number }> {
-  const bySite = new Map<string, { total: number; live: number }>()
-  for (const delta of deltas) {
-    const sum = bySite.get(delta.siteId) ?? { total: 0, live: 0 }
-    sum.total += delta.total
-    sum.live += delta.live
-    bySite.set(delta.siteId, sum)
-  }
+export function sumCountsBySite(deltas: PageCountDelta[]): Map<string, PageCountDelta> {
+  const bySite = new Map<string, PageCountDelta>()
+  for (const delta of deltas) addToSiteSum(bySite, delta)
   for (const [siteId, sum] of bySite) if (sum.total === 0 && sum.live === 0) bySite.delete(siteId)
   return bySite
 }
@@ -72,10 +75,7 @@ export async function bulkSave(
     try {
       const { delta } = await save(page)
       saved++
-      const sum = sums.get(delta.siteId) ?? { siteId: delta.siteId, total: 0, live: 0 }
-      sum.total += delta.total
-      sum.live += delta.live
-      sums.set(delta.siteId, sum)
+      addToSiteSum(sums, delta)
     } catch (reason) {
       failed.push({ pageId: page.pageId, reason })
     }
