@@ -25,12 +25,30 @@ export type MultiTableNames = ReturnType<typeof multiTableNames>
 
 type KeyType = 'S' | 'N'
 
+/**
+ * Added indexes that find everything of a site in a table keyed by page or run (deleteSite):
+ * keyed on the documented `site_id` and the table's own sort key, projecting keys only (and
+ * `chunk_of`, which tells a version's body chunk from a version).
+ */
+export const SITE_MEMBER_INDEXES = {
+  versions: 'site_id-version_id-index',
+  frontier: 'site_id-item_id-index',
+} as const
+
+interface IndexDefinition {
+  name: string
+  hash: string
+  range?: string
+  /** Default: every attribute. */
+  projection?: { ProjectionType: 'KEYS_ONLY' } | { ProjectionType: 'INCLUDE'; NonKeyAttributes: string[] }
+}
+
 function table(
   config: DynamoDBConfig,
   name: string,
   hash: string,
   range: string | undefined,
-  indexes: { name: string; hash: string; range?: string }[],
+  indexes: IndexDefinition[],
   types: Record<string, KeyType> = {},
 ): CreateTableCommandInput {
   const names = new Set([
@@ -48,7 +66,7 @@ function table(
       { AttributeName: index.hash, KeyType: 'HASH' },
       ...(index.range ? [{ AttributeName: index.range, KeyType: 'RANGE' as const }] : []),
     ],
-    Projection: { ProjectionType: 'ALL' },
+    Projection: index.projection ?? { ProjectionType: 'ALL' },
     ...throughput(config),
   }))
   return {
@@ -67,7 +85,9 @@ function table(
  * The documented five tables exactly (keys and the two documented GSIs), plus the added indexes,
  * each keyed on documented attributes only: `site_id-created_at-index` on runs (runs newest
  * first), `site_id-last_crawled-index` on pages (recrawl queue), `run_id-priority-index` on
- * frontier (listing and claims by priority).
+ * frontier (listing and claims by priority), `site_id-version_id-index` on versions and
+ * `site_id-item_id-index` on frontier (keys only: a site's versions, chunks and frontier items for
+ * deleteSite, whatever page or run they belong to).
  */
 export function multiTableDefinitions(config: DynamoDBConfig): CreateTableCommandInput[] {
   const names = multiTableNames(config)
@@ -81,13 +101,28 @@ export function multiTableDefinitions(config: DynamoDBConfig): CreateTableComman
       { name: PAGES_INDEXES.byUrl, hash: 'url' },
       { name: PAGES_INDEXES.recrawl, hash: 'site_id', range: 'last_crawled' },
     ]),
-    table(config, names.versions, 'page_id', 'version_id', []),
+    table(config, names.versions, 'page_id', 'version_id', [
+      {
+        name: SITE_MEMBER_INDEXES.versions,
+        hash: 'site_id',
+        range: 'version_id',
+        projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['chunk_of'] },
+      },
+    ]),
     table(
       config,
       names.frontier,
       'run_id',
       'item_id',
-      [{ name: FRONTIER_INDEXES.byPriority, hash: 'run_id', range: 'priority' }],
+      [
+        { name: FRONTIER_INDEXES.byPriority, hash: 'run_id', range: 'priority' },
+        {
+          name: SITE_MEMBER_INDEXES.frontier,
+          hash: 'site_id',
+          range: 'item_id',
+          projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
       {
         priority: 'N',
       },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
@@ -14,6 +14,7 @@ import {
   type ListOptions,
   type ListResult,
   type PagedQuery,
+  queryAll,
   queryPage,
 } from '../shared/listing.js'
 import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
@@ -118,22 +119,26 @@ export class MultiTablePages implements PageStore {
     return data ? this.toPage(data) : null
   }
 
+  /**
+   * The site's page of this URL. `url-index` holds every site's pages of the URL, so the Query
+   * follows `LastEvaluatedKey` until it meets this site's page: pages of other sites with the same
+   * URL may fill the first 1 MB (one request when they do not).
+   */
   async byUrl(siteId: string, url: string): Promise<Page | null> {
     const site = validate(IdSchema, siteId, 'siteId')
     const exactUrl = validate(UrlSchema, url, 'url')
-    const output = (await this.ctx.transport.send(
-      new QueryCommand({
-        TableName: this.ctx.names.pages,
-        IndexName: PAGES_INDEXES.byUrl,
-        KeyConditionExpression: '#url = :url',
-        FilterExpression: '#site = :site',
-        ExpressionAttributeNames: { '#url': 'url', '#site': 'site_id' },
-        ExpressionAttributeValues: { ':url': urlIndexValue(exactUrl), ':site': site },
-      }),
-    )) as { Items?: Record<string, unknown>[] }
-    for (const raw of output.Items ?? []) {
-      const page = this.read(raw)
-      if (page?.url === exactUrl) return page
+    for await (const items of queryAll(this.ctx.transport, {
+      TableName: this.ctx.names.pages,
+      IndexName: PAGES_INDEXES.byUrl,
+      KeyConditionExpression: '#url = :url',
+      FilterExpression: '#site = :site',
+      ExpressionAttributeNames: { '#url': 'url', '#site': 'site_id' },
+      ExpressionAttributeValues: { ':url': urlIndexValue(exactUrl), ':site': site },
+    })) {
+      for (const raw of items) {
+        const page = this.read(raw)
+        if (page?.url === exactUrl) return page
+      }
     }
     return null
   }

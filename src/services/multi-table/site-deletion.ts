@@ -1,14 +1,31 @@
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { IdSchema } from '../../model/ids.js'
 import { validate } from '../../model/validate.js'
+import { SITE_MEMBER_INDEXES } from '../../tables/multi-table.js'
+import { awsErrorName } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import { queryAll } from '../shared/listing.js'
 import type { MultiTableContext } from './context.js'
 
+type Row = Record<string, unknown>
+
+/** One kind of item to remove: where it lives, its primary key, whether it is a logical record. */
+interface Members {
+  table: string
+  keys: readonly string[]
+  /** Pages of rows holding at least the primary key. */
+  rows: () => AsyncIterable<Row[]>
+  /** Rows that count in `items` (a version's body chunks do not). */
+  logical?: (row: Row) => boolean
+}
+
 /**
- * deleteSite in the documented layout, by Query only: the site's pages (its partition of pages),
- * each page's versions and chunks of this site, its runs, each run's frontier, and the site item
- * last, so an interrupted delete can be run again.
+ * deleteSite in the documented layout, by Query only: the site's versions and chunks
+ * (`site_id-version_id-index`) and frontier items (`site_id-item_id-index`) — whatever page or run
+ * they belong to, saved or not — then its pages and runs (their `site_id` partitions), and the site
+ * item last, so an interrupted delete can be run again. Tables created before those indexes existed
+ * are walked the old way (each page's versions, each run's frontier), which misses orphans.
  */
 export async function deleteSite(
   ctx: MultiTableContext,
@@ -16,63 +33,106 @@ export async function deleteSite(
 ): Promise<{ deleted: boolean; items: number }> {
   const site = validate(IdSchema, siteId, 'siteId')
   const { names, transport } = ctx
-  let items = 0
-  const remove = (table: string, keys: string[], rows: Record<string, unknown>[]) =>
-    batchWrite(
-      transport,
-      rows.map((row) => ({
-        table,
-        key: Object.fromEntries(keys.map((k) => [k, row[k]])),
-        id: keys.map((k) => String(row[k])).join('/'),
-      })),
-    )
-  const partition = (table: string, hash: string, value: string, projection: string, filter?: string) => ({
+  const partition = (table: string, hash: string, value: string, projection: string): QueryCommandInput => ({
     TableName: table,
     KeyConditionExpression: '#h = :h',
     ProjectionExpression: projection,
-    ...(filter
-      ? { FilterExpression: filter, ExpressionAttributeValues: { ':h': value, ':site': site } }
-      : {}),
     ExpressionAttributeNames: { '#h': hash },
-    ...(filter ? {} : { ExpressionAttributeValues: { ':h': value } }),
+    ExpressionAttributeValues: { ':h': value },
   })
+  const bySite = (table: string, index: string): QueryCommandInput => ({
+    TableName: table,
+    IndexName: index,
+    KeyConditionExpression: 'site_id = :site',
+    ExpressionAttributeValues: { ':site': site },
+  })
+  const pagesOfSite = () => queryAll(transport, partition(names.pages, 'site_id', site, 'site_id, page_id'))
+  const runsOfSite = () => queryAll(transport, partition(names.runs, 'site_id', site, 'site_id, run_id'))
 
-  for await (const pages of queryAll(
-    transport,
-    partition(names.pages, 'site_id', site, 'site_id, page_id'),
-  )) {
-    for (const page of pages) {
-      const versions = partition(
-        names.versions,
-        'page_id',
-        String(page.page_id),
-        'page_id, version_id, chunk_of',
-        'site_id = :site',
-      )
-      for await (const rows of queryAll(transport, versions)) {
-        await remove(names.versions, ['page_id', 'version_id'], rows)
-        items += rows.filter((row) => row.chunk_of === undefined).length
-      }
-    }
-    await remove(names.pages, ['site_id', 'page_id'], pages)
-    items += pages.length
+  const versions: Members = {
+    table: names.versions,
+    keys: ['page_id', 'version_id'],
+    logical: (row) => row.chunk_of === undefined,
+    rows: () =>
+      withFallback(queryAll(transport, bySite(names.versions, SITE_MEMBER_INDEXES.versions)), () =>
+        eachOf(pagesOfSite(), 'page_id', (pageId) =>
+          queryAll(transport, {
+            ...partition(names.versions, 'page_id', pageId, 'page_id, version_id, chunk_of'),
+            FilterExpression: 'site_id = :site',
+            ExpressionAttributeValues: { ':h': pageId, ':site': site },
+          }),
+        ),
+      ),
   }
-  for await (const runs of queryAll(transport, partition(names.runs, 'site_id', site, 'site_id, run_id'))) {
-    for (const run of runs) {
-      for await (const rows of queryAll(
-        transport,
-        partition(names.frontier, 'run_id', String(run.run_id), 'run_id, item_id'),
-      )) {
-        await remove(names.frontier, ['run_id', 'item_id'], rows)
-        items += rows.length
-      }
-    }
-    await remove(names.runs, ['site_id', 'run_id'], runs)
-    items += runs.length
+  const frontier: Members = {
+    table: names.frontier,
+    keys: ['run_id', 'item_id'],
+    rows: () =>
+      withFallback(queryAll(transport, bySite(names.frontier, SITE_MEMBER_INDEXES.frontier)), () =>
+        eachOf(runsOfSite(), 'run_id', (runId) =>
+          queryAll(transport, partition(names.frontier, 'run_id', runId, 'run_id, item_id')),
+        ),
+      ),
   }
+  const pages: Members = { table: names.pages, keys: ['site_id', 'page_id'], rows: pagesOfSite }
+  const runs: Members = { table: names.runs, keys: ['site_id', 'run_id'], rows: runsOfSite }
+
+  let items = 0
+  // Versions and frontier first: the fallback walks find them through the pages and runs.
+  for (const members of [versions, frontier, pages, runs]) items += await removeAll(ctx, members)
   const { data: removed } = await ctx.entities.site
     .delete({ siteId: site })
     .go({ ...ORIGINAL_ERRORS, response: 'all_old', ignoreOwnership: true })
   const deleted = removed?.name !== undefined
   return { deleted, items: items + (deleted ? 1 : 0) }
+}
+
+/** Deletes every row `members` yields, page by page; returns how many logical records went. */
+async function removeAll(ctx: MultiTableContext, members: Members): Promise<number> {
+  let removed = 0
+  for await (const rows of members.rows()) {
+    await batchWrite(
+      ctx.transport,
+      rows.map((row) => ({
+        table: members.table,
+        key: Object.fromEntries(members.keys.map((k) => [k, row[k]])),
+        id: members.keys.map((k) => String(row[k])).join('/'),
+      })),
+    )
+    removed += members.logical ? rows.filter(members.logical).length : rows.length
+  }
+  return removed
+}
+
+/** The rows of `primary`, or of `fallback` when the table lacks the index `primary` reads. */
+async function* withFallback(
+  primary: AsyncIterable<Row[]>,
+  fallback: () => AsyncIterable<Row[]>,
+): AsyncGenerator<Row[]> {
+  let started = false
+  try {
+    for await (const rows of primary) {
+      started = true
+      yield rows
+    }
+  } catch (error) {
+    if (started || !isMissingIndex(error)) throw error
+    yield* fallback()
+  }
+}
+
+/** For each row of `parents`, the rows `children` yields for its `attribute`. */
+async function* eachOf(
+  parents: AsyncIterable<Row[]>,
+  attribute: string,
+  children: (value: string) => AsyncIterable<Row[]>,
+): AsyncGenerator<Row[]> {
+  for await (const rows of parents) {
+    for (const row of rows) yield* children(String(row[attribute]))
+  }
+}
+
+/** A Query on an index the table does not have (tables created by an older version). */
+function isMissingIndex(error: unknown): boolean {
+  return awsErrorName(error) === 'ValidationException' && /specified index/i.test((error as Error).message)
 }
