@@ -44,10 +44,16 @@ describe.each(ENGINES.map((engine) => ({ engine })))('multi-table specifics — 
           'site_id-last_crawled-index': ['HASH:site_id', 'RANGE:last_crawled'],
         },
       })
-      expect(await describeKeys('versions')).toEqual({ keys: ['HASH:page_id', 'RANGE:version_id'], gsis: {} })
+      expect(await describeKeys('versions')).toEqual({
+        keys: ['HASH:page_id', 'RANGE:version_id'],
+        gsis: { 'site_id-version_id-index': ['HASH:site_id', 'RANGE:version_id'] },
+      })
       expect(await describeKeys('frontier')).toEqual({
         keys: ['HASH:run_id', 'RANGE:item_id'],
-        gsis: { 'run_id-priority-index': ['HASH:run_id', 'RANGE:priority'] },
+        gsis: {
+          'run_id-priority-index': ['HASH:run_id', 'RANGE:priority'],
+          'site_id-item_id-index': ['HASH:site_id', 'RANGE:item_id'],
+        },
       })
       client.destroy()
     })
