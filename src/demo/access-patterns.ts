@@ -125,8 +125,8 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
   {
     row: 8,
     name: 'current version',
-    keyOrIndex: 'table: pk=page, newest version sk',
-    multiTable: 'versions: page_id partition, Limit desc',
+    keyOrIndex: 'table collection pageVersions: pk=page, Limit 2 desc (page, newest version)',
+    multiTable: 'versions: page_id partition, Limit desc; then pages GetItem (current_version_id)',
     run: async (b, f) => `${(await b.getCurrentVersion(f.pageId))?.versionId}`,
   },
   {

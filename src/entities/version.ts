@@ -123,8 +123,8 @@ export type VersionChunkEntity = ReturnType<typeof versionChunkEntity>
 
 /**
  * Documented layout: `{prefix}versions`, HASH `page_id`, RANGE `version_id`. Chunks of large
- * bodies live in the same table under `version_id` = `<versionId>#chunk:<digest>:<n>`, marked
- * by `chunk_of`, and are skipped by every version read.
+ * bodies live in the same table under `version_id` = `!chunk!<keyPart(versionId)>#<digest>#<n>`,
+ * marked by `chunk_of`, and are skipped by every version read.
  */
 export function versionTableEntity(options: EntityOptions) {
   return new Entity(

@@ -91,6 +91,7 @@ describe.each(ENGINES.map((engine) => ({ engine })))('multi-table specifics — 
         site_id: 'ext-site',
         page_id: 'ext-page',
         url: 'https://ext/a',
+        current_version_id: 'ext-v',
         first_seen: '2026-01-01T00:00:00Z',
         last_seen: '2026-01-01T00:00:00.123Z',
         depth: 0,

@@ -15,7 +15,16 @@ import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
 import { type ListOptions, type ListResult, pageSize, queryAll, queryPage } from '../shared/listing.js'
 import { toStored } from '../shared/stored.js'
-import { assembleVersion, type StoredVersion, saveVersionsInBatches } from '../shared/versions.js'
+import {
+  assembleVersion,
+  currentViaNewest,
+  namedVersion,
+  type ReadStored,
+  type StoredChunk,
+  type StoredVersion,
+  saveVersionsInBatches,
+  type VersionReads,
+} from '../shared/versions.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 /**
@@ -60,12 +69,41 @@ export class SingleTableVersions {
     return data ? ((await this.complete(data as StoredVersion)) ?? null) : null
   }
 
+  /**
+   * The version the page names. One Query of the `pageVersions` collection, descending, gives the
+   * page and the newest version; a GetItem more when the page names an older one. When pages of
+   * several sites share the id (never with `pageIdFor` ids), the newest version's site decides.
+   */
   async current(pageId: string): Promise<PageVersion | null> {
-    const { items } = await this.list(pageId, { limit: 1 })
-    return items[0] ?? null
+    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
+    const { data } = await this.ctx.service.collections
+      .pageVersions({ pageKey })
+      .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: 2, pages: 1 })
+    if (data.page.length === 0) return null
+    const reads = this.reads(pageId)
+    if (data.page.length === 1) return namedVersion(data.page[0]!.currentVersionId, data.version[0], reads)
+    const { items } = await this.query(pageId, (item) => item, { limit: 1 })
+    return currentViaNewest(items[0], (siteId) => this.pageOf(siteId, pageId), reads)
+  }
+
+  private reads(pageId: string): VersionReads {
+    return { complete: (item) => this.complete(item), get: (id) => this.get(pageId, id) }
+  }
+
+  private async pageOf(siteId: string, pageId: string) {
+    const siteKey = keyPart(siteId)
+    const { data } = await this.ctx.entities.page
+      .get({ pageKey: keyPart(pageId), siteKey })
+      .go(ORIGINAL_ERRORS)
+    return data
   }
 
   list(pageId: string, options?: ListOptions): Promise<ListResult<PageVersion>> {
+    return this.query(pageId, (item) => this.complete(item), options)
+  }
+
+  /** The page's versions newest first, each read with `read`. */
+  private query<T>(pageId: string, read: ReadStored<T>, options?: ListOptions): Promise<ListResult<T>> {
     const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
     const version = this.ctx.entities.version
     return queryPage(
@@ -75,7 +113,7 @@ export class SingleTableVersions {
         keyAttributes: KEYS.primary,
         read: (raw) => {
           const item = formatItem(version, raw)
-          return item ? this.complete(item as StoredVersion) : undefined
+          return item ? read(item as StoredVersion) : undefined
         },
       },
       options,
@@ -103,19 +141,21 @@ export class SingleTableVersions {
     return assembleVersion(item, (digest) => this.readChunks(item, digest))
   }
 
-  private async readChunks(fields: Record<string, unknown>, digest: string): Promise<Uint8Array[]> {
+  private async readChunks(fields: Record<string, unknown>, digest: string): Promise<StoredChunk[]> {
     const pageKey = keyPart(String(fields.pageId))
     const versionKey = keyPart(String(fields.versionId))
     const chunk = this.ctx.entities.versionChunk
-    const input = chunk.query
-      .byId({ pageKey, versionKey })
-      .begins({ chunkNo: `${digest}.` })
-      .params()
-    const parts: Uint8Array[] = []
-    for await (const items of queryAll(this.ctx.transport, input)) {
-      for (const { data } of chunk.parse({ Items: items }).data) parts.push(data as Uint8Array)
+    const prefix = `${digest}.`
+    const input = chunk.query.byId({ pageKey, versionKey }).begins({ chunkNo: prefix }).params()
+    const chunks: StoredChunk[] = []
+    for await (const rows of queryAll(this.ctx.transport, input)) {
+      for (const row of rows) {
+        const item = formatItem(chunk, row)
+        if (typeof item?.chunkNo !== 'string' || !item.chunkNo.startsWith(prefix)) continue
+        chunks.push({ no: item.chunkNo.slice(prefix.length), data: item.data })
+      }
     }
-    return parts
+    return chunks
   }
 
   /** The PutItem params of a version whose body fits in its item (inline or gzip). */
