@@ -35,6 +35,8 @@ const FRONTIER_FIELDS = {
   workerId: text,
   leaseExpiresAt: text,
   [TTL_ATTRIBUTE]: { type: 'number', hidden: true },
+  /** Token of the last claim take, status update or enqueue applied: its resend is recognised. */
+  writeToken: { type: 'string', hidden: true },
 } as const
 
 /**

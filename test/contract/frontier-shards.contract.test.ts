@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { newRunId } from '../../src/index.js'
+import { type FrontierItemInput, newRunId } from '../../src/index.js'
+import { shardOf } from '../../src/keys/key-part.js'
 import { ENGINES, engineAvailable, useBackend } from '../support/engines.js'
 import { collectAll, frontierItem } from '../support/fixtures.js'
 
@@ -30,6 +31,44 @@ describe.each(ENGINES.map((engine) => ({ engine })))(
           ctx.backend.getFrontierItems(runId, { status: 'pending', limit: 7, cursor }),
         )
         expect(pending.items).toHaveLength(57)
+      })
+
+      it('a claim takes pending items from the home shard on, then expired leases; returns queue order', async () => {
+        const runId = newRunId()
+        const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s))
+        const pending = Array.from({ length: 12 }, (_, i) =>
+          frontierItem(runId, 's', `https://e/p${i}`, { priority: i % 3, discoveredAt: t(i) }),
+        )
+        const expired = Array.from({ length: 6 }, (_, i) =>
+          frontierItem(runId, 's', `https://e/x${i}`, {
+            priority: 100 + i,
+            status: 'in_progress',
+            workerId: 'gone',
+            leaseExpiresAt: new Date(Date.now() - 60_000),
+          }),
+        )
+        await ctx.backend.enqueueFrontierItems([...pending, ...expired])
+        const workerId = 'order-w'
+        const home = shardOf(workerId, 4)
+        const queueOrder = (a: FrontierItemInput, b: FrontierItemInput) =>
+          (b.priority ?? 0) - (a.priority ?? 0) ||
+          (a.discoveredAt as Date).getTime() - (b.discoveredAt as Date).getTime() ||
+          (a.itemId! < b.itemId! ? -1 : 1)
+        const inShardOrder = (items: FrontierItemInput[]) =>
+          [0, 1, 2, 3].flatMap((i) =>
+            items.filter((item) => shardOf(item.itemId!, 4) === (home + i) % 4).sort(queueOrder),
+          )
+        // Every pending item (home shard first), then the first expired lease in shard order.
+        const expected = [...inShardOrder(pending), ...inShardOrder(expired)].slice(0, 13).sort(queueOrder)
+        const got = await ctx.backend.claimFrontierItems(runId, { workerId, limit: 13 })
+        expect(got.map((i) => i.itemId)).toEqual(expected.map((i) => i.itemId))
+        // A claim of fewer than a shard holds takes the home shard's best, not the run's best.
+        const runId2 = newRunId()
+        const spread = pending.map((item) => ({ ...item, runId: runId2 }))
+        await ctx.backend.enqueueFrontierItems(spread)
+        const first = inShardOrder(spread).slice(0, 2).sort(queueOrder)
+        const two = await ctx.backend.claimFrontierItems(runId2, { workerId, limit: 2 })
+        expect(two.map((i) => i.itemId)).toEqual(first.map((i) => i.itemId))
       })
 
       it('hands every item to exactly one of 4 concurrent claimers', async () => {

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
@@ -15,18 +15,24 @@ import { validate } from '../../model/validate.js'
 import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import {
+  alreadyApplied,
   assertError,
   assertOwner,
-  type Claim,
+  candidatesOf,
   compareQueueOrder,
   enqueueEach,
   expiryOf,
   isExpired,
   parseClaim,
   parseStatus,
+  releaseCondition,
+  type StatusUpdate,
   statusChange,
   statusUpdateFailure,
+  type Taker,
+  takeCondition,
   takeInOrder,
+  takenState,
 } from '../shared/frontier.js'
 import {
   decodeCursor,
@@ -36,10 +42,15 @@ import {
   pageSize,
   queryAll,
 } from '../shared/listing.js'
+import { newWriteToken } from '../shared/replay-safe.js'
 import { toStored } from '../shared/stored.js'
 import type { ClaimOptions } from '../storage-backend.js'
 import type { FrontierStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
+
+/** Stored attribute names read raw: the lease end (compared exactly by a take) and the write token. */
+const LEASE = 'lease_expires_at'
+const WRITE_TOKEN = 'write_token'
 
 type QueueCursor = { p: number; d: string; i: string }
 const isQueueCursor = (v: unknown): v is QueueCursor =>
@@ -66,8 +77,11 @@ export class MultiTableFrontier implements FrontierStore {
     const items = validate(z.array(FrontierItemSchema), inputs, 'items')
     return enqueueEach(
       items,
-      (item) =>
-        this.ctx.entities.frontier.create(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' }),
+      (item, guard) =>
+        this.ctx.entities.frontier
+          .put({ ...this.attributes(item), writeToken: guard.writeToken })
+          .where(guard.condition)
+          .go({ ...ORIGINAL_ERRORS, response: 'none' }),
       isConditionFailure,
     )
   }
@@ -111,13 +125,14 @@ export class MultiTableFrontier implements FrontierStore {
     }
   }
 
+  /** Claims pending items, then expired leases, each in queue order; returns them in queue order. */
   async claim(runId: string, options: ClaimOptions): Promise<FrontierItem[]> {
     const run = validate(IdSchema, runId, 'runId')
     const claim = parseClaim(options)
-    const claimed = await this.claimFrom(run, 'pending', claim, claim.limit)
-    if (claimed.length < claim.limit) {
-      claimed.push(...(await this.claimFrom(run, 'in_progress', claim, claim.limit - claimed.length)))
-    }
+    const passes = (['pending', 'in_progress'] as const).map((status) =>
+      this.candidates(run, status, claim.limit),
+    )
+    const claimed = await takeInOrder(passes, claim.limit, claim, this.taker)
     return claimed.sort(compareQueueOrder)
   }
 
@@ -134,20 +149,26 @@ export class MultiTableFrontier implements FrontierStore {
     const error = assertError(options?.error)
     const change = statusChange(next, new Date(), this.ctx.config.frontierTtlDays, error)
     const key = { runId: run, itemId: id }
-    const update = this.ctx.entities.frontier.patch(key).set(change.set).remove(change.remove)
+    const sent: StatusUpdate = { token: newWriteToken(), next, owner, error }
+    const update = this.ctx.entities.frontier
+      .patch(key)
+      .set({ ...change.set, writeToken: sent.token })
+      .remove(change.remove)
     if (change.countsRetry) update.add({ retryCount: 1 })
-    if (owner !== undefined) {
-      update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
-    }
+    update.where((attr, op) => {
+      const fresh = `(${op.notExists(attr.writeToken)} OR ${op.ne(attr.writeToken, sent.token)})`
+      if (owner === undefined) return fresh
+      return `(${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')} AND ${fresh})`
+    })
     try {
       const { data } = await update.go({ ...ORIGINAL_ERRORS, response: 'all_new', ignoreOwnership: true })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
-      const { data } = await this.ctx.entities.frontier
-        .get(key)
-        .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true })
-      throw statusUpdateFailure(data as { ttl?: unknown } | null, run, id, owner, cause)
+      const raw = await this.readConsistent(key)
+      const stored = raw && this.read(raw)
+      if (stored && alreadyApplied(stored, raw[WRITE_TOKEN], sent)) return stored
+      throw statusUpdateFailure(stored ?? null, run, id, owner, cause)
     }
   }
 
@@ -175,47 +196,61 @@ export class MultiTableFrontier implements FrontierStore {
     return deleted
   }
 
-  private async claimFrom(run: string, status: 'pending' | 'in_progress', claim: Claim, want: number) {
+  /**
+   * The claimable items of one status in queue order. Lease ends are judged here, after reading,
+   * not in the filter: another tool's times (no milliseconds, `+00:00`, other offsets) compare by
+   * the instant they name, which a string comparison does not.
+   */
+  private candidates(run: string, status: 'pending' | 'in_progress', want: number) {
     const input = { ...this.byPriority(run, status), Limit: Math.min(100, want * 2) }
-    if (status === 'in_progress') {
-      input.FilterExpression = `${input.FilterExpression} AND #lease < :now`
-      input.ExpressionAttributeNames = { ...input.ExpressionAttributeNames, '#lease': 'lease_expires_at' }
-      input.ExpressionAttributeValues = {
-        ...input.ExpressionAttributeValues,
-        ':now': claim.now.toISOString(),
+    return candidatesOf(queryAll(this.ctx.transport, input), (raw) => this.read(raw), LEASE)
+  }
+
+  private readonly taker: Taker = {
+    take: async (candidate, attempt) => {
+      const { item } = candidate
+      try {
+        const { data } = await this.ctx.entities.frontier
+          .update({ runId: item.runId, itemId: item.itemId })
+          .set(takenState(attempt))
+          .where(takeCondition(candidate, attempt))
+          .go({ ...ORIGINAL_ERRORS, response: 'all_new', ignoreOwnership: true })
+        return fromStored(FrontierItemSchema, data, 'frontier item')
+      } catch (error) {
+        if (isConditionFailure(error)) return null
+        throw error
       }
-    }
-    return takeInOrder(this.candidates(input), want, (item) => this.take(item, claim))
-  }
-
-  private async *candidates(input: Parameters<typeof queryAll>[1]): AsyncGenerator<FrontierItem[]> {
-    for await (const raws of queryAll(this.ctx.transport, input)) {
-      yield raws.map((raw) => this.read(raw)).filter((item): item is FrontierItem => item !== undefined)
-    }
-  }
-
-  private async take(item: FrontierItem, claim: Claim): Promise<FrontierItem | null> {
-    const seenLease = item.leaseExpiresAt?.toISOString()
-    try {
-      const { data } = await this.ctx.entities.frontier
-        .update({ runId: item.runId, itemId: item.itemId })
-        .set({
-          status: 'in_progress',
-          workerId: claim.workerId,
-          leaseExpiresAt: claim.leaseExpiresAt.toISOString(),
-          startedAt: claim.now.toISOString(),
+    },
+    landed: async ({ item }, attempt) => {
+      const raw = await this.readConsistent({ runId: item.runId, itemId: item.itemId })
+      return raw?.status === 'in_progress' && raw[WRITE_TOKEN] === attempt.token
+        ? (this.read(raw) ?? null)
+        : null
+    },
+    release: async ({ item }, attempt) => {
+      const change = statusChange('pending', new Date(), this.ctx.config.frontierTtlDays)
+      await this.ctx.entities.frontier
+        .patch({ runId: item.runId, itemId: item.itemId })
+        .set(change.set)
+        .remove(change.remove)
+        .where(releaseCondition(attempt))
+        .go({ ...ORIGINAL_ERRORS, response: 'none', ignoreOwnership: true })
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error
         })
-        .where((attr, op) =>
-          item.status === 'pending'
-            ? op.eq(attr.status, 'pending')
-            : `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.leaseExpiresAt, seenLease ?? '')}`,
-        )
-        .go({ ...ORIGINAL_ERRORS, response: 'all_new', ignoreOwnership: true })
-      return fromStored(FrontierItemSchema, data, 'frontier item')
-    } catch (error) {
-      if (isConditionFailure(error)) return null
-      throw error
-    }
+    },
+  }
+
+  /** The raw item, read strongly consistently (undefined when absent). */
+  private async readConsistent(key: { runId: string; itemId: string }) {
+    const output = (await this.ctx.transport.send(
+      new GetCommand({
+        TableName: this.ctx.names.frontier,
+        Key: { run_id: key.runId, item_id: key.itemId },
+        ConsistentRead: true,
+      }),
+    )) as { Item?: Record<string, unknown> }
+    return output.Item
   }
 
   /** A Query of the run's items, highest priority first, optionally of one status and from a priority down. */

@@ -4,6 +4,7 @@ import { IdSchema } from '../../model/ids.js'
 import { type FrontierItem, type FrontierStatus, FrontierStatusSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import type { ClaimOptions } from '../storage-backend.js'
+import { newWriteToken } from './replay-safe.js'
 import { mapConcurrent } from './retry.js'
 
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
@@ -18,14 +19,80 @@ const ClaimOptionsSchema = z.object({
 export interface Claim {
   workerId: string
   limit: number
-  now: Date
-  leaseExpiresAt: Date
+  leaseSeconds: number
 }
 
 export function parseClaim(options: ClaimOptions): Claim {
-  const { workerId, limit, leaseSeconds } = validate(ClaimOptionsSchema, options, 'options')
-  const now = new Date()
-  return { workerId, limit, now, leaseExpiresAt: new Date(now.getTime() + leaseSeconds * 1000) }
+  return validate(ClaimOptionsSchema, options, 'options')
+}
+
+/**
+ * One take of a claim. Its lease is computed when the take is sent (a slow claim still hands out
+ * full leases), and its random token is written with it: the take's condition also accepts the
+ * item holding that token, so a take the SDK sends again answers like its first delivery, and
+ * after a lost answer a read tells whether the take landed.
+ */
+export interface TakeAttempt {
+  workerId: string
+  token: string
+  startedAt: string
+  leaseExpiresAt: string
+}
+
+export function newTakeAttempt(claim: Claim): TakeAttempt {
+  const now = Date.now()
+  return {
+    workerId: claim.workerId,
+    token: newWriteToken(),
+    startedAt: new Date(now).toISOString(),
+    leaseExpiresAt: new Date(now + claim.leaseSeconds * 1000).toISOString(),
+  }
+}
+
+/** What a take writes: the item in progress, leased to the claimer, holding the take's token. */
+export function takenState(attempt: TakeAttempt) {
+  return {
+    status: 'in_progress' as const,
+    workerId: attempt.workerId,
+    leaseExpiresAt: attempt.leaseExpiresAt,
+    startedAt: attempt.startedAt,
+    writeToken: attempt.token,
+  }
+}
+
+/** A claim candidate: the item and its lease end exactly as stored (the take's condition matches it). */
+export interface Candidate {
+  item: FrontierItem
+  storedLease: string | undefined
+}
+
+/**
+ * Claimable now, by this process's clock: pending, or in_progress with a lease that ended (by the
+ * instant it names, whatever its format) or without a lease.
+ */
+export function isClaimable(item: FrontierItem, now = Date.now()): boolean {
+  if (item.status === 'pending') return true
+  if (item.status !== 'in_progress') return false
+  return item.leaseExpiresAt === null || item.leaseExpiresAt.getTime() < now
+}
+
+/** The claimable items of pages of raw items, each with its stored lease string. */
+export async function* candidatesOf(
+  pages: AsyncIterable<Record<string, unknown>[]>,
+  read: (raw: Record<string, unknown>) => FrontierItem | undefined,
+  leaseAttribute: string,
+): AsyncGenerator<Candidate[]> {
+  for await (const raws of pages) {
+    const now = Date.now()
+    const found: Candidate[] = []
+    for (const raw of raws) {
+      const item = read(raw)
+      if (!item || !isClaimable(item, now)) continue
+      const lease = raw[leaseAttribute]
+      found.push({ item, storedLease: typeof lease === 'string' ? lease : undefined })
+    }
+    yield found
+  }
 }
 
 export function parseStatus(status: unknown, path = 'status'): FrontierStatus {
@@ -112,19 +179,31 @@ export function statusChange(
 
 const ENQUEUE_CONCURRENCY = 16
 
+/** What makes an enqueue's put a create: its token, and a condition that the item does not exist. */
+export interface CreateGuard {
+  writeToken: string
+  condition: (attr: { itemId: unknown; writeToken: unknown }, op: WhereOperations) => string
+}
+
 /**
- * Enqueues validated items, each with a create that fails its condition when the item exists:
- * duplicates within the call and already-stored items are counted, not written.
+ * Enqueues validated items, each with a put that fails its condition when the item exists:
+ * duplicates within the call and already-stored items are counted, not written. The condition
+ * lets the put's own token through, so the SDK's resend of a put whose answer was lost counts as
+ * added, as its first delivery did.
  */
 export async function enqueueEach(
   items: FrontierItem[],
-  create: (item: FrontierItem) => Promise<unknown>,
+  create: (item: FrontierItem, guard: CreateGuard) => Promise<unknown>,
   isConditionFailure: (error: unknown) => boolean,
 ): Promise<{ added: number; duplicates: number }> {
   const { unique, repeats } = splitDuplicates(items)
   const results = await mapConcurrent(unique, ENQUEUE_CONCURRENCY, async (item) => {
     try {
-      await create(item)
+      const writeToken = newWriteToken()
+      await create(item, {
+        writeToken,
+        condition: (attr, op) => `(${op.notExists(attr.itemId)} OR ${op.eq(attr.writeToken, writeToken)})`,
+      })
       return true
     } catch (error) {
       if (isConditionFailure(error)) return false
@@ -137,39 +216,149 @@ export async function enqueueEach(
   return { added, duplicates: repeats + unique.length - added }
 }
 
+/** What the conditions below use of ElectroDB's `where` callback, in either layout. */
+interface WhereAttributes {
+  status: unknown
+  leaseExpiresAt: unknown
+  writeToken: unknown
+}
+interface WhereOperations {
+  eq(attribute: unknown, value: unknown): string
+  notExists(attribute: unknown): string
+}
+
 /**
- * Claims up to `want` candidates, read page by page in queue order: each page's candidates are
- * taken (a conditional write each) in batches of what is still wanted, so of two workers racing
- * for an item exactly one wins, and a lost race moves on to the next candidate.
+ * A take's condition: the item is still as it was read (pending, or in_progress with the exact
+ * stored lease end, or none), or it already holds this take (the SDK's resend of it).
+ */
+export function takeCondition({ item, storedLease }: Candidate, attempt: TakeAttempt) {
+  return (attr: WhereAttributes, op: WhereOperations): string => {
+    const lease =
+      storedLease === undefined ? op.notExists(attr.leaseExpiresAt) : op.eq(attr.leaseExpiresAt, storedLease)
+    const seen =
+      item.status === 'pending'
+        ? op.eq(attr.status, 'pending')
+        : `${op.eq(attr.status, 'in_progress')} AND ${lease}`
+    return `((${seen}) OR (${heldBy(attempt, attr, op)}))`
+  }
+}
+
+/** A release's condition: the item holds the take (and nothing was written over it since). */
+export function releaseCondition(attempt: TakeAttempt) {
+  return (attr: WhereAttributes, op: WhereOperations): string => `(${heldBy(attempt, attr, op)})`
+}
+
+function heldBy(attempt: TakeAttempt, attr: WhereAttributes, op: WhereOperations): string {
+  return `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.writeToken, attempt.token)}`
+}
+
+/** How a layout takes an item for a claim, and what it does when a take got no answer. */
+export interface Taker {
+  /** The conditional take: the item as stored after it, or null when the race was lost. */
+  take(candidate: Candidate, attempt: TakeAttempt): Promise<FrontierItem | null>
+  /** A strongly consistent read: the item if `attempt`'s take landed on it, else null. */
+  landed(candidate: Candidate, attempt: TakeAttempt): Promise<FrontierItem | null>
+  /** Puts the item back to pending if `attempt`'s take landed on it (conditional on its token). */
+  release(candidate: Candidate, attempt: TakeAttempt): Promise<void>
+}
+
+/**
+ * Claims up to `want` candidates, read pass by pass and page by page in queue order: each page's
+ * candidates are taken (a conditional write each) in batches of what is still wanted, so of two
+ * workers racing for an item exactly one wins, and a lost race moves on to the next candidate.
+ *
+ * A request that fails ends the claim after its batch, and no item is stranded by it: a take that
+ * got no answer is checked (and returned if it landed) or, if even that fails, released. The claim
+ * returns what it took, and throws only when it took nothing (an item it could neither check nor
+ * release stays leased until its lease ends).
  */
 export async function takeInOrder(
-  pages: AsyncIterable<FrontierItem[]>,
+  passes: AsyncIterable<Candidate[]>[],
   want: number,
-  take: (item: FrontierItem) => Promise<FrontierItem | null>,
+  claim: Claim,
+  taker: Taker,
 ): Promise<FrontierItem[]> {
   const claimed: FrontierItem[] = []
-  for await (const page of pages) {
-    let candidates = page
-    while (candidates.length > 0 && claimed.length < want) {
-      const batch = candidates.slice(0, want - claimed.length)
-      candidates = candidates.slice(batch.length)
-      const results = await Promise.all(batch.map(take))
-      claimed.push(...results.filter((item): item is FrontierItem => item !== null))
+  let fault: { error: unknown } | undefined
+  try {
+    claiming: for (const pass of passes) {
+      for await (const page of pass) {
+        let candidates = page
+        while (candidates.length > 0 && claimed.length < want) {
+          const batch = candidates.slice(0, want - claimed.length)
+          candidates = candidates.slice(batch.length)
+          for (const outcome of await Promise.all(batch.map((c) => takeOne(c, claim, taker)))) {
+            if (outcome.item) claimed.push(outcome.item)
+            if (outcome.fault) fault ??= outcome.fault
+          }
+          if (fault) break claiming
+        }
+        if (claimed.length >= want) break claiming
+      }
     }
-    if (claimed.length >= want) break
+  } catch (error) {
+    fault ??= { error }
   }
+  if (fault && claimed.length === 0) throw fault.error
   return claimed
+}
+
+async function takeOne(
+  candidate: Candidate,
+  claim: Claim,
+  taker: Taker,
+): Promise<{ item: FrontierItem | null; fault?: { error: unknown } }> {
+  const attempt = newTakeAttempt(claim)
+  try {
+    return { item: await taker.take(candidate, attempt) }
+  } catch (error) {
+    return { item: await settleUnanswered(candidate, attempt, taker), fault: { error } }
+  }
+}
+
+/** After a take got no answer: the item if it landed, else null; released when that cannot be read. */
+async function settleUnanswered(candidate: Candidate, attempt: TakeAttempt, taker: Taker) {
+  try {
+    return await taker.landed(candidate, attempt)
+  } catch {
+    await taker.release(candidate, attempt).catch(() => undefined)
+    return null
+  }
+}
+
+/** A status update as sent: its token (written with it), the status asked for, by whom. */
+export interface StatusUpdate {
+  token: string
+  next: FrontierStatus
+  owner: string | undefined
+  error: string | undefined
+}
+
+/**
+ * Whether a status update whose condition failed had in fact already been applied: the item holds
+ * its token (the SDK sent it again after a lost answer), or the owner asks for the status the item
+ * already has from that owner (the caller's retry after a lost answer). Either way the item as
+ * stored is the answer, and a `failed` is not counted twice.
+ */
+export function alreadyApplied(stored: FrontierItem, storedToken: unknown, update: StatusUpdate): boolean {
+  if (storedToken === update.token) return true
+  return (
+    update.owner !== undefined &&
+    stored.status === update.next &&
+    stored.workerId === update.owner &&
+    (update.error === undefined || stored.lastError === update.error)
+  )
 }
 
 /** Why a conditional status update failed: the item is gone (or expired), or another worker holds it. */
 export function statusUpdateFailure(
-  stored: { ttl?: unknown } | null | undefined,
+  stored: object | null | undefined,
   runId: string,
   itemId: string,
   owner: string | undefined,
   cause: unknown,
 ): Error {
-  if (!stored || isExpired(stored.ttl)) {
+  if (!stored || isExpired((stored as { ttl?: unknown }).ttl)) {
     return new NotFoundError(
       `Frontier item ${JSON.stringify(itemId)} of run ${JSON.stringify(runId)} not found`,
       { cause },

@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
@@ -15,18 +16,25 @@ import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import {
   ALL_STATUSES,
+  alreadyApplied,
   assertError,
   assertOwner,
-  type Claim,
+  type Candidate,
+  candidatesOf,
   compareQueueOrder,
   enqueueEach,
   expiryOf,
   isExpired,
   parseClaim,
   parseStatus,
+  releaseCondition,
+  type StatusUpdate,
   statusChange,
   statusUpdateFailure,
+  type Taker,
+  takeCondition,
   takeInOrder,
+  takenState,
 } from '../shared/frontier.js'
 import {
   type ListOptions,
@@ -36,6 +44,7 @@ import {
   queryAll,
   queryPage,
 } from '../shared/listing.js'
+import { newWriteToken } from '../shared/replay-safe.js'
 import { toStored } from '../shared/stored.js'
 import type { ClaimOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
@@ -58,8 +67,11 @@ export class SingleTableFrontier {
     const items = validate(z.array(FrontierItemSchema), inputs, 'items')
     return enqueueEach(
       items,
-      (item) =>
-        this.ctx.entities.frontier.create(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' }),
+      (item, guard) =>
+        this.ctx.entities.frontier
+          .put({ ...this.attributes(item), writeToken: guard.writeToken })
+          .where(guard.condition)
+          .go({ ...ORIGINAL_ERRORS, response: 'none' }),
       isConditionFailure,
     )
   }
@@ -77,18 +89,20 @@ export class SingleTableFrontier {
     return mergedQueryPage(this.ctx.transport, partitions, (raw) => String(raw.gsi1sk), options)
   }
 
+  /**
+   * Claims in the worker's home shard first, then the next shards in index order; pending items
+   * before expired leases; the items taken are returned in queue order.
+   */
   async claim(runId: string, options: ClaimOptions): Promise<FrontierItem[]> {
     const runKey = keyPart(validate(IdSchema, runId, 'runId'))
     const claim = parseClaim(options)
-    const home = shardOf(claim.workerId, this.ctx.config.frontierShards)
-    const order = this.shards().map((_, i) => shardName((home + i) % this.ctx.config.frontierShards))
-    const claimed: FrontierItem[] = []
-    for (const status of ['pending', 'in_progress'] as const) {
-      for (const shard of order) {
-        if (claimed.length >= claim.limit) break
-        claimed.push(...(await this.claimFrom(runKey, shard, status, claim, claim.limit - claimed.length)))
-      }
-    }
+    const shards = this.ctx.config.frontierShards
+    const home = shardOf(claim.workerId, shards)
+    const order = this.shards().map((_, i) => shardName((home + i) % shards))
+    const passes = (['pending', 'in_progress'] as const).flatMap((status) =>
+      order.map((shard) => this.candidates(runKey, shard, status, claim.limit)),
+    )
+    const claimed = await takeInOrder(passes, claim.limit, claim, this.taker)
     return claimed.sort(compareQueueOrder)
   }
 
@@ -105,18 +119,26 @@ export class SingleTableFrontier {
     const error = assertError(options?.error)
     const change = statusChange(next, new Date(), this.ctx.config.frontierTtlDays, error)
     const key = this.key(run, id)
-    const update = this.ctx.entities.frontier.patch(key).set(change.set).remove(change.remove)
+    const sent: StatusUpdate = { token: newWriteToken(), next, owner, error }
+    const update = this.ctx.entities.frontier
+      .patch(key)
+      .set({ ...change.set, writeToken: sent.token })
+      .remove(change.remove)
     if (change.countsRetry) update.add({ retryCount: 1 })
-    if (owner !== undefined) {
-      update.where((attr, op) => `${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')}`)
-    }
+    update.where((attr, op) => {
+      const fresh = `(${op.notExists(attr.writeToken)} OR ${op.ne(attr.writeToken, sent.token)})`
+      if (owner === undefined) return fresh
+      return `(${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')} AND ${fresh})`
+    })
     try {
       const { data } = await update.go({ ...ORIGINAL_ERRORS, response: 'all_new' })
       return fromStored(FrontierItemSchema, data, 'frontier item')
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
-      const { data } = await this.ctx.entities.frontier.get(key).go(ORIGINAL_ERRORS)
-      throw statusUpdateFailure(data as { ttl?: unknown } | null, run, id, owner, cause)
+      const raw = await this.readConsistent(key)
+      const stored = raw && this.read(raw)
+      if (stored && alreadyApplied(stored, raw.writeToken, sent)) return stored
+      throw statusUpdateFailure(stored ?? null, run, id, owner, cause)
     }
   }
 
@@ -144,55 +166,71 @@ export class SingleTableFrontier {
   }
 
   /**
-   * Claims up to `want` items of one shard and status: reads candidates in queue order (one Query
-   * while there is no contention) and takes each with an UpdateItem conditional on the state it
-   * was read in, so of two workers racing for an item exactly one wins.
+   * The claimable items of one shard and status in queue order (one Query while there is no
+   * contention); an in_progress item counts when its lease ended or it has none.
    */
-  private async claimFrom(
+  private candidates(
     runKey: string,
     shard: string,
     status: 'pending' | 'in_progress',
-    claim: Claim,
     want: number,
-  ): Promise<FrontierItem[]> {
-    const nowIso = claim.now.toISOString()
+  ): AsyncIterable<Candidate[]> {
     const query = this.ctx.entities.frontier.query.byStatus({ runKey, shard, status })
+    const nowIso = new Date().toISOString()
     const params =
       status === 'in_progress'
-        ? query.where((attr, op) => op.lt(attr.leaseExpiresAt, nowIso)).params()
+        ? query
+            .where(
+              (attr, op) => `(${op.lt(attr.leaseExpiresAt, nowIso)} OR ${op.notExists(attr.leaseExpiresAt)})`,
+            )
+            .params()
         : query.params()
     const input = { ...params, Limit: Math.min(100, want * 2) }
-    return takeInOrder(this.candidates(input), want, (item) => this.take(item, claim))
+    return candidatesOf(queryAll(this.ctx.transport, input), (raw) => this.read(raw), 'leaseExpiresAt')
   }
 
-  private async *candidates(input: Parameters<typeof queryAll>[1]): AsyncGenerator<FrontierItem[]> {
-    for await (const raws of queryAll(this.ctx.transport, input)) {
-      yield raws.map((raw) => this.read(raw)).filter((item): item is FrontierItem => item !== undefined)
-    }
-  }
-
-  private async take(item: FrontierItem, claim: Claim): Promise<FrontierItem | null> {
-    const seenLease = item.leaseExpiresAt?.toISOString()
-    try {
-      const { data } = await this.ctx.entities.frontier
-        .update(this.key(item.runId, item.itemId))
-        .set({
-          status: 'in_progress',
-          workerId: claim.workerId,
-          leaseExpiresAt: claim.leaseExpiresAt.toISOString(),
-          startedAt: claim.now.toISOString(),
+  private readonly taker: Taker = {
+    take: async (candidate, attempt) => {
+      const { item } = candidate
+      try {
+        const { data } = await this.ctx.entities.frontier
+          .update(this.key(item.runId, item.itemId))
+          .set(takenState(attempt))
+          .where(takeCondition(candidate, attempt))
+          .go({ ...ORIGINAL_ERRORS, response: 'all_new' })
+        return fromStored(FrontierItemSchema, data, 'frontier item')
+      } catch (error) {
+        if (isConditionFailure(error)) return null
+        throw error
+      }
+    },
+    landed: async ({ item }, attempt) => {
+      const raw = await this.readConsistent(this.key(item.runId, item.itemId))
+      return raw?.status === 'in_progress' && raw.writeToken === attempt.token
+        ? (this.read(raw) ?? null)
+        : null
+    },
+    release: async ({ item }, attempt) => {
+      const change = statusChange('pending', new Date(), this.ctx.config.frontierTtlDays)
+      await this.ctx.entities.frontier
+        .patch(this.key(item.runId, item.itemId))
+        .set(change.set)
+        .remove(change.remove)
+        .where(releaseCondition(attempt))
+        .go({ ...ORIGINAL_ERRORS, response: 'none' })
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error
         })
-        .where((attr, op) =>
-          item.status === 'pending'
-            ? op.eq(attr.status, 'pending')
-            : `${op.eq(attr.status, 'in_progress')} AND ${op.eq(attr.leaseExpiresAt, seenLease ?? '')}`,
-        )
-        .go({ ...ORIGINAL_ERRORS, response: 'all_new' })
-      return fromStored(FrontierItemSchema, data, 'frontier item')
-    } catch (error) {
-      if (isConditionFailure(error)) return null
-      throw error
+    },
+  }
+
+  /** The raw item, read strongly consistently (undefined when absent). */
+  private async readConsistent(key: ReturnType<SingleTableFrontier['key']>) {
+    const params = this.ctx.entities.frontier.get(key).params()
+    const output = (await this.ctx.transport.send(new GetCommand({ ...params, ConsistentRead: true }))) as {
+      Item?: Record<string, unknown>
     }
+    return output.Item
   }
 
   private statusQuery(runKey: string, shard: string, status: FrontierStatus): PagedQuery<FrontierItem> {
