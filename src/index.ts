@@ -68,6 +68,9 @@ export {
   RunStatusSchema,
   SiteSchema,
 } from './model/schemas.js'
+export type { ListingPage, PageRequest } from './paginate.js'
+// Listings
+export { paginate } from './paginate.js'
 export type {
   ClaimOptions,
   EngineCapabilities,

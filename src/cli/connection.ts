@@ -1,7 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBClientLike, StorageConfigInput } from '../config.js'
-import { type EmbeddedEngine, parseEmbeddedEndpoint, startEmbeddedEngine } from '../engine/embedded.js'
-import { isLoopback } from '../engine/transport.js'
+import {
+  type EmbeddedEngine,
+  isLoopback,
+  parseEmbeddedEndpoint,
+  startEmbeddedEngine,
+} from '../engine/embedded.js'
 
 /**
  * One client for both sides of a migration or verification (they share endpoint and region). An
@@ -21,6 +24,8 @@ export async function connect(options: { endpoint?: string; region?: string }): 
     engine = await startEmbeddedEngine(embedded)
     endpoint = engine.endpoint
   }
+  // Loaded here, not at the top: `--help` and the commands that send nothing start without the SDK.
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb')
   const client = new DynamoDBClient({
     region: options.region ?? 'us-east-1',
     endpoint,

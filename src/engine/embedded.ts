@@ -34,3 +34,13 @@ export function parseEmbeddedEndpoint(endpointUrl: string | undefined): { path?:
   if (endpointUrl?.startsWith('embedded:')) return { path: endpointUrl.slice('embedded:'.length) }
   return null
 }
+
+/** Whether `endpoint` is on this machine (a local engine, which accepts any key). */
+export function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname
+    return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host)
+  } catch {
+    return false
+  }
+}

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { DynamoDBClientLike, DynamoDBConfig } from '../config.js'
-import { type EmbeddedEngine, parseEmbeddedEndpoint, startEmbeddedEngine } from './embedded.js'
+import { type EmbeddedEngine, isLoopback, parseEmbeddedEndpoint, startEmbeddedEngine } from './embedded.js'
 import { type ConsumedCapacityLike, MetricsRecorder } from './metrics.js'
 
 /** Operations that accept `ReturnConsumedCapacity`. */
@@ -134,14 +134,5 @@ export class Transport implements DynamoDBClientLike {
     }
     await this.engine?.stop()
     this.engine = undefined
-  }
-}
-
-export function isLoopback(endpoint: string): boolean {
-  try {
-    const host = new URL(endpoint).hostname
-    return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host)
-  } catch {
-    return false
   }
 }

@@ -1,5 +1,4 @@
-import { type EmbeddedEngine, startEmbeddedEngine } from '../engine/embedded.js'
-import { isLoopback } from '../engine/transport.js'
+import { type EmbeddedEngine, isLoopback, startEmbeddedEngine } from '../engine/embedded.js'
 
 export type { EmbeddedEngine }
 
