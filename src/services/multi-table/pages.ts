@@ -16,8 +16,15 @@ import {
   type PagedQuery,
   queryPage,
 } from '../shared/listing.js'
-import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
-import { PageCounter, type PageWriteAttributes, writePageOnce } from '../shared/replay-safe.js'
+import { assertRevision, bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
+import {
+  checkedPageWrite,
+  earlierTokenNames,
+  PageCounter,
+  type PageWriteAttributes,
+  type PageWriteOptions,
+  type PreparedSave,
+} from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
 import type { PageStore } from '../stores.js'
@@ -36,6 +43,7 @@ const PAGE_WRITE_ATTRIBUTES: PageWriteAttributes = {
   isTombstone: 'is_tombstone',
   revision: 'revision',
   writeToken: 'write_token',
+  earlierTokens: earlierTokenNames('write_token', '_'),
   priorFirstSeen: 'prior_first_seen',
   priorIsTombstone: 'prior_is_tombstone',
 }
@@ -75,12 +83,16 @@ export class MultiTablePages implements PageStore {
   async save(input: PageInput, options?: SaveOptions): Promise<Page> {
     const page = validate(PageSchema, input, 'page')
     assertRevision(options?.expectedRevision)
-    const { page: saved, delta } = await this.write(page, options?.expectedRevision)
+    const { page: saved, delta } = await this.prepareWrite(page, options?.expectedRevision).send()
     await this.applyCounts([delta])
     return saved
   }
 
-  async write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }> {
+  write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }> {
+    return this.prepareWrite(page, expectedRevision).send()
+  }
+
+  prepareWrite(page: Page, expectedRevision?: number, options?: PageWriteOptions): PreparedSave {
     const { revision: _ignored, siteId, pageId, ...fields } = page
     const indexUrl = urlIndexValue(page.url)
     const removed: string[] = nullFields(fields)
@@ -95,13 +107,14 @@ export class MultiTablePages implements PageStore {
         expectedRevision === 0 ? op.notExists(attr.revision) : op.eq(attr.revision, expectedRevision),
       )
     }
-    const { revision, before } = await writePageOnce(
+    return checkedPageWrite(
       this.ctx.transport,
       update.params<UpdateCommandInput>(),
       PAGE_WRITE_ATTRIBUTES,
-      { siteId, pageId, expectedRevision },
+      page,
+      expectedRevision,
+      options,
     )
-    return { page: { ...page, revision }, delta: pageCountDelta(siteId, before, page) }
   }
 
   /** Adds the deltas to each site item's counters: one UpdateItem per site that changed. */
@@ -203,12 +216,13 @@ export class MultiTablePages implements PageStore {
     const { data } = await this.ctx.entities.site
       .get({ siteId: site })
       .go({ ...ORIGINAL_ERRORS, attributes: ['pageCount', 'livePageCount'], ignoreOwnership: true })
-    return Math.max(0, (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0)
+    return (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0
   }
 
   async saveBulk(inputs: PageInput[]): Promise<number> {
     const pages = validate(z.array(PageSchema), inputs, 'pages')
-    const { saved, deltas, failure } = await bulkSave(pages, (page) => this.write(page), isThrottling)
+    const writes = pages.map((page, i) => this.prepareWrite(page, undefined, { label: `pages.${i}` }))
+    const { saved, deltas, failure } = await bulkSave(writes, (write) => write.send(), isThrottling)
     await this.applyCounts(deltas)
     if (failure) throw failure
     return saved
