@@ -91,8 +91,8 @@ export class LayoutBackend implements StorageBackend {
           : { token: tokenFor(['commitVersion', fields, expectedRevision]) }),
       })
       await this.layout.versions.write(parsedVersion)
-      const { page: saved, delta } = await pageWrite.send()
-      await this.layout.pages.applyCounts([delta])
+      const { page: saved, deltas } = await pageWrite.send()
+      await this.layout.pages.applyCounts(deltas)
       return { page: saved, version: parsedVersion }
     })
 

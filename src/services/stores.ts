@@ -39,9 +39,10 @@ export interface RunStore {
 
 export interface PageStore {
   save(page: PageInput, options?: SaveOptions): Promise<Page>
-  /** Writes a validated page; the count change is applied by `applyCounts`. */
-  write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }>
-  /** The same write, built and checked (item size) but not sent. */
+  /**
+   * A validated page's write, built and checked (item size) but not sent; its count changes are
+   * applied by `applyCounts`.
+   */
   prepareWrite(page: Page, expectedRevision?: number, options?: PageWriteOptions): PreparedSave
   applyCounts(deltas: PageCountDelta[]): Promise<void>
   get(siteId: string, pageId: string): Promise<Page | null>

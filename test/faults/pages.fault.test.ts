@@ -75,6 +75,18 @@ describe.each(MATRIX)('pages under faults — $layout on $engine', ({ layout, en
       expect(await env.clean.countPages(s.siteId)).toBe(5)
     })
 
+    it('4: a new page whose save answer was lost past retries, saved again, is counted once', async () => {
+      const s = await newSite()
+      const p = page(s.siteId, 'https://example.com/lost-page-answer')
+      env.faults.inject({ operation: 'UpdateItem', fault: 'lost-answer', match: isPageUpdate, times: 1 })
+      await expect(env.backend.savePage(p)).rejects.toThrow(/answer was lost/)
+      env.faults.clear()
+      expect((await env.backend.savePage(p)).revision).toBe(2)
+      expect(await env.clean.countPages(s.siteId)).toBe(2)
+      await env.backend.savePage({ ...p, depth: 3 })
+      expect(await env.clean.countPages(s.siteId, { includeTombstones: true })).toBe(2)
+    })
+
     it('5: a save resent after a later save is not applied again', async () => {
       const s = await newSite()
       const a = page(s.siteId, 'https://example.com/resent', { depth: 1 })

@@ -1,5 +1,4 @@
 import { CapacityError, ValidationError } from '../../errors.js'
-import type { Page } from '../../model/schemas.js'
 import { forEachConcurrent } from './retry.js'
 
 /** How one save changes a site's page counts. */
@@ -14,7 +13,7 @@ export interface PageCountDelta {
 export function pageCountDelta(
   siteId: string,
   before: { isTombstone: boolean } | null,
-  after: Page,
+  after: { isTombstone: boolean },
   saveToken?: string,
 ): PageCountDelta {
   const wasLive = before !== null && !before.isTombstone
@@ -73,7 +72,7 @@ const BULK_CONCURRENCY = 16
  */
 export async function bulkSave<T extends { pageId: string }>(
   pages: T[],
-  save: (page: T) => Promise<{ delta: PageCountDelta }>,
+  save: (page: T) => Promise<{ deltas: PageCountDelta[] }>,
   isThrottling: (error: unknown) => boolean,
 ): Promise<{ saved: number; deltas: PageCountDelta[]; failure?: unknown }> {
   const sums = new Map<string, PageCountDelta>()
@@ -81,9 +80,9 @@ export async function bulkSave<T extends { pageId: string }>(
   let saved = 0
   await forEachConcurrent(pages, BULK_CONCURRENCY, async (page) => {
     try {
-      const { delta } = await save(page)
+      const { deltas } = await save(page)
       saved++
-      addToSiteSum(sums, delta)
+      for (const delta of deltas) addToSiteSum(sums, delta)
     } catch (reason) {
       failed.push({ pageId: page.pageId, reason })
     }

@@ -3,7 +3,7 @@ import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib
 import type { Transport } from '../../engine/transport.js'
 import { ConflictError, StorageError } from '../../errors.js'
 import type { Page } from '../../model/schemas.js'
-import { awsErrorName, isConditionFailure } from './aws-errors.js'
+import { awsErrorName, isConditionFailure, isRetryable, isThrottling } from './aws-errors.js'
 import { assertItemFits } from './item-size.js'
 import { type PageCountDelta, pageCountDelta, sumCountsBySite } from './pages.js'
 
@@ -17,8 +17,11 @@ import { type PageCountDelta, pageCountDelta, sumCountsBySite } from './pages.js
 const P = '#rs_'
 const V = ':rs_'
 
+/** Characters of a page-save token before its liveness flag: 60 random bits, kept short (item size). */
+const TOKEN_CHARS = 10
+
 export function newWriteToken(): string {
-  return randomBytes(12).toString('base64url')
+  return randomBytes(8).toString('base64url').slice(0, TOKEN_CHARS)
 }
 
 /** Additions to an UpdateItem built by ElectroDB's `.params()`. */
@@ -90,7 +93,7 @@ export interface PageWriteAttributes {
 }
 
 /** How many recent saves of a page are recognised when delivered again. */
-export const RECENT_SAVES = 8
+export const RECENT_SAVES = 4
 
 /** Stored names of the earlier-token slots: `<writeToken><separator>1` ... */
 export function earlierTokenNames(writeToken: string, separator: string): string[] {
@@ -103,11 +106,14 @@ export interface PageWriteOutcome {
   before: { isTombstone: boolean } | null
   /** The save's token: the same for every delivery of it. */
   token: string
+  /** The bookkeeping attributes as they were before the save (UPDATED_OLD), when it was applied now. */
+  old?: Record<string, unknown>
 }
 
 /** A page save built and checked, not yet sent. */
 export interface PreparedPageWrite {
   input: UpdateCommandInput
+  token: string
   send(): Promise<PageWriteOutcome>
 }
 
@@ -119,7 +125,7 @@ const NO_TOKEN = '-'
  * commitVersion with its `expectedRevision`), so that a retry is recognised as that save.
  */
 export function tokenFor(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 22)
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, TOKEN_CHARS)
 }
 
 /**
@@ -128,7 +134,7 @@ export function tokenFor(parts: unknown): string {
  * tokens of the `RECENT_SAVES - 1` saves before it down the earlier-token slots, stores the
  * pre-image the counters need (`if_not_exists` operands read the item as it was before the
  * update), and is conditional on none of the slots holding its token. Each token ends in the
- * page's liveness after that save (`.l` / `.t`), which is the pre-image of the save after it.
+ * page's liveness after that save (`l` / `t`), which is the pre-image of the save after it.
  *
  * When the condition fails, the item at that moment (`ReturnValuesOnConditionCheckFailure`, or a
  * consistent GetItem where the engine does not return it) tells whether our token is there: then
@@ -142,7 +148,7 @@ export function preparePageWrite(
   page: { siteId: string; pageId: string; isTombstone: boolean; expectedRevision: number | undefined },
   baseToken: string = newWriteToken(),
 ): PreparedPageWrite {
-  const token = `${baseToken}.${page.isTombstone ? 't' : 'l'}`
+  const token = `${baseToken}${page.isTombstone ? 't' : 'l'}`
   const slots = [attributes.writeToken, ...attributes.earlierTokens]
   const slot = (i: number) => `${P}slot${i}`
   const input = extendUpdate(params, {
@@ -164,7 +170,7 @@ export function preparePageWrite(
   })
   input.ReturnValues = 'UPDATED_OLD'
   input.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
-  return { input, send: () => sendPageWrite(transport, input, attributes, page, token) }
+  return { input, token, send: () => sendPageWrite(transport, input, attributes, page, token) }
 }
 
 async function sendPageWrite(
@@ -186,6 +192,7 @@ async function sendPageWrite(
           ? null
           : { isTombstone: old[attributes.isTombstone] === true },
       token,
+      old,
     }
   } catch (error) {
     if (!isConditionFailure(error)) throw error
@@ -201,6 +208,11 @@ async function sendPageWrite(
       { cause: error },
     )
   }
+}
+
+/** Whether the save with this token left the page a tombstone (tokens of 0.1 have no flag: live). */
+function endsTombstoned(token: string): boolean {
+  return token.length === TOKEN_CHARS + 1 && token.endsWith('t')
 }
 
 /**
@@ -231,7 +243,7 @@ function outcomeOfStoredSave(
   const previous = slots[k + 1]
   const before =
     typeof previous === 'string' && previous !== NO_TOKEN
-      ? { isTombstone: previous.endsWith('.t') }
+      ? { isTombstone: endsTombstoned(previous) }
       : revision === 1
         ? null
         : { isTombstone: false }
@@ -249,22 +261,46 @@ export interface PageWriteOptions {
 /** A layout's page save, checked against the item limit, not yet sent. */
 export interface PreparedSave {
   pageId: string
-  send(): Promise<{ page: Page; delta: PageCountDelta }>
+  /** The saved page and the count changes to apply: its own, and any of an earlier save it found. */
+  send(): Promise<{ page: Page; deltas: PageCountDelta[] }>
 }
+
+/** Saves whose answer was lost past every retry: for each page, their tokens (a few, newest last). */
+export class UncertainSaves {
+  private readonly byPage = new Map<string, string[]>()
+
+  note(key: string, token: string): void {
+    const tokens = [...(this.byPage.get(key) ?? []), token].slice(-(RECENT_SAVES - 1))
+    this.byPage.delete(key) // re-inserted last: the oldest pages are dropped first
+    this.byPage.set(key, tokens)
+    if (this.byPage.size > REMEMBERED_UNCERTAIN) this.byPage.delete(this.byPage.keys().next().value!)
+  }
+
+  take(key: string): string[] {
+    const tokens = this.byPage.get(key) ?? []
+    this.byPage.delete(key)
+    return tokens
+  }
+}
+
+/** Pages whose uncertain saves an instance remembers. */
+const REMEMBERED_UNCERTAIN = 4096
 
 /**
  * A layout's page save: replay-safe (`preparePageWrite`), refused with a ValidationError before
  * any request when the item would pass DynamoDB's item limit, answering the saved page and its
- * count change.
+ * count change. A save of this instance whose answer was lost past the SDK's retries (so it was
+ * never counted) is looked for in the earlier-token slots the next save of the page finds: if it
+ * had been applied, its count change is returned too, so that the count stays right.
  */
 export function checkedPageWrite(
   transport: Transport,
   params: UpdateCommandInput,
   attributes: PageWriteAttributes,
-  page: Page,
-  expectedRevision: number | undefined,
+  save: { page: Page; expectedRevision: number | undefined; uncertain: UncertainSaves },
   options?: PageWriteOptions,
 ): PreparedSave {
+  const { page, expectedRevision, uncertain } = save
   const { siteId, pageId, isTombstone } = page
   const write = preparePageWrite(
     transport,
@@ -275,11 +311,26 @@ export function checkedPageWrite(
   )
   const { revision: _ignored, ...fields } = page
   assertItemFits(write.input, fields, options?.label ?? 'page')
+  const key = JSON.stringify([siteId, pageId])
   return {
     pageId,
     async send() {
-      const { revision, before, token } = await write.send()
-      return { page: { ...page, revision }, delta: pageCountDelta(siteId, before, page, token) }
+      let outcome: PageWriteOutcome
+      try {
+        outcome = await write.send()
+      } catch (error) {
+        if (isRetryable(error) && !isThrottling(error)) uncertain.note(key, write.token)
+        throw error
+      }
+      const deltas = [pageCountDelta(siteId, outcome.before, page, outcome.token)]
+      for (const token of uncertain.take(key)) {
+        const lost =
+          token !== outcome.token && outcome.old && outcomeOfStoredSave(outcome.old, attributes, token)
+        if (lost) {
+          deltas.unshift(pageCountDelta(siteId, lost.before, { isTombstone: endsTombstoned(token) }, token))
+        }
+      }
+      return { page: { ...page, revision: outcome.revision }, deltas }
     },
   }
 }

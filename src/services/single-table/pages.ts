@@ -16,6 +16,7 @@ import {
   type PageWriteAttributes,
   type PageWriteOptions,
   type PreparedSave,
+  UncertainSaves,
 } from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
@@ -44,6 +45,8 @@ const COUNT_WRITERS = 'countWriters'
 export class SingleTablePages {
   /** Counter updates: one writer per backend instance, replay-safe (see `PageCounter`). */
   private readonly counter: PageCounter
+  /** This instance's page saves whose answer was lost (see `UncertainSaves`). */
+  private readonly uncertain = new UncertainSaves()
 
   constructor(private readonly ctx: SingleTableContext) {
     this.counter = new PageCounter(ctx.transport, COUNT_WRITERS, (siteId, total, live) =>
@@ -62,13 +65,9 @@ export class SingleTablePages {
   async save(input: PageInput, options?: SaveOptions): Promise<Page> {
     const page = validate(PageSchema, input, 'page')
     assertRevision(options?.expectedRevision)
-    const { page: saved, delta } = await this.prepareWrite(page, options?.expectedRevision).send()
-    await this.applyCounts([delta])
+    const { page: saved, deltas } = await this.prepareWrite(page, options?.expectedRevision).send()
+    await this.applyCounts(deltas)
     return saved
-  }
-
-  write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }> {
-    return this.prepareWrite(page, expectedRevision).send()
   }
 
   prepareWrite(page: Page, expectedRevision?: number, options?: PageWriteOptions): PreparedSave {
@@ -97,8 +96,7 @@ export class SingleTablePages {
       this.ctx.transport,
       update.params<UpdateCommandInput>(),
       PAGE_WRITE_ATTRIBUTES,
-      page,
-      expectedRevision,
+      { page, expectedRevision, uncertain: this.uncertain },
       options,
     )
   }
