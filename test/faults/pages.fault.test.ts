@@ -1,8 +1,9 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import { operationName } from '../../src/engine/transport.js'
 import { createStorageBackend, type PageInput, ValidationError } from '../../src/index.js'
 import { engineAvailable, MATRIX } from '../support/engines.js'
-import { useFaultyBackend } from '../support/fault-client.js'
+import { loopbackClient, useFaultyBackend } from '../support/fault-client.js'
 import { page, site, version } from '../support/fixtures.js'
 
 /** Stored names of the counters' writer map (single table, multi-table): marks a counter UpdateItem. */
@@ -136,6 +137,38 @@ describe.each(MATRIX)('pages under faults — $layout on $engine', ({ layout, en
       expect(stored?.depth).toBe(2)
       expect(await env.clean.countPages(s.siteId)).toBe(2)
     })
+
+    it.runIf(layout === 'multi-table')(
+      '5: a page item written by another tool (no bookkeeping attributes) is saved and guarded as usual',
+      async () => {
+        const s = await newSite()
+        const p = page(s.siteId, 'https://example.com/other-tool')
+        const raw = loopbackClient(env.endpoint)
+        const tablePrefix = (env.config.backend as { tablePrefix: string }).tablePrefix
+        await raw.send(
+          new PutItemCommand({
+            TableName: `${tablePrefix}pages`,
+            Item: {
+              site_id: { S: s.siteId },
+              page_id: { S: p.pageId },
+              url: { S: p.url },
+              first_seen: { S: '2026-01-01T00:00:00+00:00' },
+              last_seen: { S: '2026-01-01T00:00:00+00:00' },
+              depth: { N: '0' },
+            },
+          }),
+        )
+        raw.destroy()
+        const from = env.faults.sent.length
+        expect((await env.backend.savePage({ ...p, depth: 1 })).revision).toBe(1)
+        const first = env.faults.sent.findIndex((e, i) => i >= from && e.operation === 'UpdateItem')
+        expect((await env.backend.savePage({ ...p, depth: 2 })).revision).toBe(2)
+        await expect(env.faults.resend(first)).rejects.toMatchObject({
+          name: 'ConditionalCheckFailedException',
+        })
+        expect((await env.clean.getPage(s.siteId, p.pageId))?.depth).toBe(2)
+      },
+    )
 
     it('6: commitVersion retried with its expectedRevision after the counter update failed completes', async () => {
       const s = await newSite()

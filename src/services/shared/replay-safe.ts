@@ -106,11 +106,11 @@ export interface PageWriteOutcome {
   before: { isTombstone: boolean } | null
   /** The save's token: the same for every delivery of it. */
   token: string
-  /** The bookkeeping attributes as they were before the save (UPDATED_OLD), when it was applied now. */
+  /** The attributes the save updated, as they were before it (UPDATED_OLD), when it was applied now. */
   old?: Record<string, unknown>
 }
 
-/** A page save built and checked, not yet sent. */
+/** A page save built, not yet sent. */
 export interface PreparedPageWrite {
   input: UpdateCommandInput
   token: string
@@ -323,7 +323,8 @@ export function checkedPageWrite(
         throw error
       }
       const deltas = [pageCountDelta(siteId, outcome.before, page, outcome.token)]
-      for (const token of uncertain.take(key)) {
+      // Only a save applied now has the earlier slots as they were (UPDATED_OLD).
+      for (const token of outcome.old ? uncertain.take(key) : []) {
         const lost =
           token !== outcome.token && outcome.old && outcomeOfStoredSave(outcome.old, attributes, token)
         if (lost) {
@@ -501,7 +502,7 @@ export class PageCounter {
       try {
         await this.send(siteId, debt.unsettled)
       } catch (error) {
-        this.debts.set(siteId, { unsettled: debt.unsettled, owed: { total, live } })
+        this.keepDebt(siteId, error, { unsettled: debt.unsettled, owed: { total, live } })
         throw error
       }
     }
@@ -515,9 +516,15 @@ export class PageCounter {
     try {
       await this.send(siteId, update)
     } catch (error) {
-      this.debts.set(siteId, { unsettled: update, owed: { total: 0, live: 0 } })
+      this.keepDebt(siteId, error, { unsettled: update, owed: { total: 0, live: 0 } })
       throw error
     }
+  }
+
+  /** Keeps what a failed update owes when the failure is transient; otherwise it is given up. */
+  private keepDebt(siteId: string, error: unknown, debt: Debt): void {
+    if (isRetryable(error)) this.debts.set(siteId, debt)
+    else this.debts.delete(siteId)
   }
 
   private async send(siteId: string, { token, total, live }: CounterUpdate): Promise<void> {
