@@ -13,6 +13,7 @@ import { toStorageError } from './shared/aws-errors.js'
 import { healthOf, initializeTables } from './shared/lifecycle.js'
 import type { ListOptions } from './shared/listing.js'
 import { assertRevision } from './shared/pages.js'
+import { tokenFor } from './shared/replay-safe.js'
 import { assertSamePage } from './shared/versions.js'
 import type { ClaimOptions, HealthReport, SaveOptions, StorageBackend } from './storage-backend.js'
 import type { Layout } from './stores.js'
@@ -69,16 +70,29 @@ export class LayoutBackend implements StorageBackend {
       this.layout.versions.pageWithVersions(siteId, pageId, options?.limit ?? 10),
     )
 
-  /** The version first (its chunks before it), then the page pointing at it. */
+  /**
+   * The version first (its chunks before it), then the page pointing at it; the page write is
+   * built and checked (item size) before the version is written. With `expectedRevision`, the page
+   * write's token is derived from the call (page, version, expectedRevision), so calling again
+   * after a failure that came after the page write is recognised as the same commit and completes
+   * it, answering what the first call would have.
+   */
   commitVersion = (page: PageInput, version: PageVersionInput, options?: SaveOptions) =>
     guard('commitVersion', async () => {
       const parsedVersion = validate(PageVersionSchema, version, 'version')
       const parsedPage = validate(PageSchema, { ...page, currentVersionId: parsedVersion.versionId }, 'page')
       assertSamePage(parsedPage, parsedVersion)
       assertRevision(options?.expectedRevision)
+      const expectedRevision = options?.expectedRevision
+      const { revision: _ignored, ...fields } = parsedPage
+      const pageWrite = this.layout.pages.prepareWrite(parsedPage, expectedRevision, {
+        ...(expectedRevision === undefined
+          ? {}
+          : { token: tokenFor(['commitVersion', fields, expectedRevision]) }),
+      })
       await this.layout.versions.write(parsedVersion)
-      const { page: saved, delta } = await this.layout.pages.write(parsedPage, options?.expectedRevision)
-      await this.layout.pages.applyCounts([delta])
+      const { page: saved, deltas } = await pageWrite.send()
+      await this.layout.pages.applyCounts(deltas)
       return { page: saved, version: parsedVersion }
     })
 

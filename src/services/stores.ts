@@ -17,6 +17,7 @@ import type { RecordCodec } from './records.js'
 import type { LayoutTables } from './shared/lifecycle.js'
 import type { ListOptions, ListResult } from './shared/listing.js'
 import type { PageCountDelta } from './shared/pages.js'
+import type { PageWriteOptions, PreparedSave } from './shared/replay-safe.js'
 import type { ClaimOptions, SaveOptions } from './storage-backend.js'
 
 // The narrow seams between the public backend and a layout: one store per logical table. Each
@@ -38,8 +39,11 @@ export interface RunStore {
 
 export interface PageStore {
   save(page: PageInput, options?: SaveOptions): Promise<Page>
-  /** Writes a validated page; the count change is applied by `applyCounts`. */
-  write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }>
+  /**
+   * A validated page's write, built and checked (item size) but not sent; its count changes are
+   * applied by `applyCounts`.
+   */
+  prepareWrite(page: Page, expectedRevision?: number, options?: PageWriteOptions): PreparedSave
   applyCounts(deltas: PageCountDelta[]): Promise<void>
   get(siteId: string, pageId: string): Promise<Page | null>
   byUrl(siteId: string, url: string): Promise<Page | null>

@@ -17,8 +17,16 @@ import {
   queryAll,
   queryPage,
 } from '../shared/listing.js'
-import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
-import { PageCounter, type PageWriteAttributes, writePageOnce } from '../shared/replay-safe.js'
+import { assertRevision, bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
+import {
+  checkedPageWrite,
+  earlierTokenNames,
+  PageCounter,
+  type PageWriteAttributes,
+  type PageWriteOptions,
+  type PreparedSave,
+  UncertainSaves,
+} from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
 import type { PageStore } from '../stores.js'
@@ -37,6 +45,7 @@ const PAGE_WRITE_ATTRIBUTES: PageWriteAttributes = {
   isTombstone: 'is_tombstone',
   revision: 'revision',
   writeToken: 'write_token',
+  earlierTokens: earlierTokenNames('write_token', '_'),
   priorFirstSeen: 'prior_first_seen',
   priorIsTombstone: 'prior_is_tombstone',
 }
@@ -63,6 +72,8 @@ export function urlIndexValue(url: string): string {
 export class MultiTablePages implements PageStore {
   /** Counter updates: one writer per backend instance, replay-safe (see `PageCounter`). */
   private readonly counter: PageCounter
+  /** This instance's page saves whose answer was lost (see `UncertainSaves`). */
+  private readonly uncertain = new UncertainSaves()
 
   constructor(private readonly ctx: MultiTableContext) {
     this.counter = new PageCounter(ctx.transport, COUNT_WRITERS, (siteId, total, live) =>
@@ -76,12 +87,12 @@ export class MultiTablePages implements PageStore {
   async save(input: PageInput, options?: SaveOptions): Promise<Page> {
     const page = validate(PageSchema, input, 'page')
     assertRevision(options?.expectedRevision)
-    const { page: saved, delta } = await this.write(page, options?.expectedRevision)
-    await this.applyCounts([delta])
+    const { page: saved, deltas } = await this.prepareWrite(page, options?.expectedRevision).send()
+    await this.applyCounts(deltas)
     return saved
   }
 
-  async write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }> {
+  prepareWrite(page: Page, expectedRevision?: number, options?: PageWriteOptions): PreparedSave {
     const { revision: _ignored, siteId, pageId, ...fields } = page
     const indexUrl = urlIndexValue(page.url)
     const removed: string[] = nullFields(fields)
@@ -96,13 +107,13 @@ export class MultiTablePages implements PageStore {
         expectedRevision === 0 ? op.notExists(attr.revision) : op.eq(attr.revision, expectedRevision),
       )
     }
-    const { revision, before } = await writePageOnce(
+    return checkedPageWrite(
       this.ctx.transport,
       update.params<UpdateCommandInput>(),
       PAGE_WRITE_ATTRIBUTES,
-      { siteId, pageId, expectedRevision },
+      { page, expectedRevision, uncertain: this.uncertain },
+      options,
     )
-    return { page: { ...page, revision }, delta: pageCountDelta(siteId, before, page) }
   }
 
   /** Adds the deltas to each site item's counters: one UpdateItem per site that changed. */
@@ -208,12 +219,13 @@ export class MultiTablePages implements PageStore {
     const { data } = await this.ctx.entities.site
       .get({ siteId: site })
       .go({ ...ORIGINAL_ERRORS, attributes: ['pageCount', 'livePageCount'], ignoreOwnership: true })
-    return Math.max(0, (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0)
+    return (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0
   }
 
   async saveBulk(inputs: PageInput[]): Promise<number> {
     const pages = validate(z.array(PageSchema), inputs, 'pages')
-    const { saved, deltas, failure } = await bulkSave(pages, (page) => this.write(page), isThrottling)
+    const writes = pages.map((page, i) => this.prepareWrite(page, undefined, { label: `pages.${i}` }))
+    const { saved, deltas, failure } = await bulkSave(writes, (write) => write.send(), isThrottling)
     await this.applyCounts(deltas)
     if (failure) throw failure
     return saved

@@ -1,5 +1,4 @@
 import { CapacityError, ValidationError } from '../../errors.js'
-import type { Page } from '../../model/schemas.js'
 import { forEachConcurrent } from './retry.js'
 
 /** How one save changes a site's page counts. */
@@ -7,15 +6,23 @@ export interface PageCountDelta {
   siteId: string
   total: number
   live: number
+  /** Token of the page save it comes from: every delivery of one save has the same. */
+  saveToken?: string
 }
 
 export function pageCountDelta(
   siteId: string,
   before: { isTombstone: boolean } | null,
-  after: Page,
+  after: { isTombstone: boolean },
+  saveToken?: string,
 ): PageCountDelta {
   const wasLive = before !== null && !before.isTombstone
-  return { siteId, total: before === null ? 1 : 0, live: (after.isTombstone ? 0 : 1) - (wasLive ? 1 : 0) }
+  return {
+    siteId,
+    total: before === null ? 1 : 0,
+    live: (after.isTombstone ? 0 : 1) - (wasLive ? 1 : 0),
+    ...(saveToken === undefined ? {} : { saveToken }),
+  }
 }
 
 /** Adds `delta` to its site's running sum in `bySite`. */
@@ -63,9 +70,9 @@ const BULK_CONCURRENCY = 16
  * returned as is. The count changes of the pages that were saved are returned either way, to be
  * applied first.
  */
-export async function bulkSave(
-  pages: Page[],
-  save: (page: Page) => Promise<{ delta: PageCountDelta }>,
+export async function bulkSave<T extends { pageId: string }>(
+  pages: T[],
+  save: (page: T) => Promise<{ deltas: PageCountDelta[] }>,
   isThrottling: (error: unknown) => boolean,
 ): Promise<{ saved: number; deltas: PageCountDelta[]; failure?: unknown }> {
   const sums = new Map<string, PageCountDelta>()
@@ -73,9 +80,9 @@ export async function bulkSave(
   let saved = 0
   await forEachConcurrent(pages, BULK_CONCURRENCY, async (page) => {
     try {
-      const { delta } = await save(page)
+      const { deltas } = await save(page)
       saved++
-      addToSiteSum(sums, delta)
+      for (const delta of deltas) addToSiteSum(sums, delta)
     } catch (reason) {
       failed.push({ pageId: page.pageId, reason })
     }

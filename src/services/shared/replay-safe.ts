@@ -1,9 +1,11 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import type { Transport } from '../../engine/transport.js'
 import { ConflictError, StorageError } from '../../errors.js'
-import { awsErrorName, isConditionFailure } from './aws-errors.js'
-import { type PageCountDelta, sumCountsBySite } from './pages.js'
+import type { Page } from '../../model/schemas.js'
+import { awsErrorName, isConditionFailure, isRetryable, isThrottling } from './aws-errors.js'
+import { assertItemFits } from './item-size.js'
+import { type PageCountDelta, pageCountDelta, sumCountsBySite } from './pages.js'
 
 // Replay-safe writes. When DynamoDB applies an UpdateItem but its answer is lost (a dropped
 // connection), the SDK sends the same request again. A save (`ADD revision 1`, UPDATED_OLD) or a
@@ -15,8 +17,11 @@ import { type PageCountDelta, sumCountsBySite } from './pages.js'
 const P = '#rs_'
 const V = ':rs_'
 
+/** Characters of a page-save token before its liveness flag: 60 random bits, kept short (item size). */
+const TOKEN_CHARS = 10
+
 export function newWriteToken(): string {
-  return randomBytes(12).toString('base64url')
+  return randomBytes(8).toString('base64url').slice(0, TOKEN_CHARS)
 }
 
 /** Additions to an UpdateItem built by ElectroDB's `.params()`. */
@@ -79,54 +84,104 @@ export interface PageWriteAttributes {
   revision: string
   /** Token of the last save applied to the item. */
   writeToken: string
+  /** Tokens of the saves before it, newest first (a shift register, `RECENT_SAVES` - 1 long). */
+  earlierTokens: string[]
   /** `firstSeen` before that save; null when it created the page. */
   priorFirstSeen: string
   /** `isTombstone` before that save (false when it was absent). */
   priorIsTombstone: string
 }
 
+/** How many recent saves of a page are recognised when delivered again. */
+export const RECENT_SAVES = 4
+
+/** Stored names of the earlier-token slots: `<writeToken><separator>1` ... */
+export function earlierTokenNames(writeToken: string, separator: string): string[] {
+  return Array.from({ length: RECENT_SAVES - 1 }, (_, i) => `${writeToken}${separator}${i + 1}`)
+}
+
 /** What a save found: the revision it wrote and the page as it was before (null: new). */
 export interface PageWriteOutcome {
   revision: number
   before: { isTombstone: boolean } | null
+  /** The save's token: the same for every delivery of it. */
+  token: string
+  /** The attributes the save updated, as they were before it (UPDATED_OLD), when it was applied now. */
+  old?: Record<string, unknown>
+}
+
+/** A page save built, not yet sent. */
+export interface PreparedPageWrite {
+  input: UpdateCommandInput
+  token: string
+  send(): Promise<PageWriteOutcome>
+}
+
+/** A slot that never held a token. */
+const NO_TOKEN = '-'
+
+/**
+ * A token naming one logical save, the same for every call with the same `parts` (a retried
+ * commitVersion with its `expectedRevision`), so that a retry is recognised as that save.
+ */
+export function tokenFor(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, TOKEN_CHARS)
 }
 
 /**
- * Sends a page save built by ElectroDB (`ADD revision 1`, optional `expectedRevision` condition)
- * so that a replay of it is not applied twice: it also stores its token and the pre-image the
- * counters need (`if_not_exists` operands read the item as it was before the update), and is
- * conditional on the item not holding its token. When the condition fails, the item at that
- * moment (`ReturnValuesOnConditionCheckFailure`, or a consistent GetItem where the engine does not
- * return it) tells whether our token is there: then the save had been applied, and its outcome is
- * read from the stored item; otherwise it is a ConflictError.
+ * Builds a page save from one built by ElectroDB (`ADD revision 1`, optional `expectedRevision`
+ * condition) so that a delivery of it again is not applied twice. It stores its token, shifts the
+ * tokens of the `RECENT_SAVES - 1` saves before it down the earlier-token slots, stores the
+ * pre-image the counters need (`if_not_exists` operands read the item as it was before the
+ * update), and is conditional on none of the slots holding its token. Each token ends in the
+ * page's liveness after that save (`l` / `t`), which is the pre-image of the save after it.
+ *
+ * When the condition fails, the item at that moment (`ReturnValuesOnConditionCheckFailure`, or a
+ * consistent GetItem where the engine does not return it) tells whether our token is there: then
+ * the save had been applied, k saves ago, and answers as its first delivery did (revision = the
+ * stored one - k); otherwise it is a ConflictError.
  */
-export async function writePageOnce(
+export function preparePageWrite(
   transport: Transport,
   params: UpdateCommandInput,
   attributes: PageWriteAttributes,
-  page: { siteId: string; pageId: string; expectedRevision: number | undefined },
-): Promise<PageWriteOutcome> {
-  const token = newWriteToken()
+  page: { siteId: string; pageId: string; isTombstone: boolean; expectedRevision: number | undefined },
+  baseToken: string = newWriteToken(),
+): PreparedPageWrite {
+  const token = `${baseToken}${page.isTombstone ? 't' : 'l'}`
+  const slots = [attributes.writeToken, ...attributes.earlierTokens]
+  const slot = (i: number) => `${P}slot${i}`
   const input = extendUpdate(params, {
     set: [
-      `${P}token = ${V}token`,
+      `${slot(0)} = ${V}token`,
+      ...slots.slice(1).map((_, i) => `${slot(i + 1)} = if_not_exists(${slot(i)}, ${V}none)`),
       `${P}prior_seen = if_not_exists(${P}seen, ${V}null)`,
       `${P}prior_tomb = if_not_exists(${P}tomb, ${V}false)`,
     ],
-    condition: `attribute_not_exists(${P}token) OR ${P}token <> ${V}token`,
+    condition: `NOT (${slots.map((_, i) => `${slot(i)} = ${V}token`).join(' OR ')})`,
     names: {
-      [`${P}token`]: attributes.writeToken,
+      ...Object.fromEntries(slots.map((name, i) => [slot(i), name])),
       [`${P}prior_seen`]: attributes.priorFirstSeen,
       [`${P}prior_tomb`]: attributes.priorIsTombstone,
       [`${P}seen`]: attributes.firstSeen,
       [`${P}tomb`]: attributes.isTombstone,
     },
-    values: { [`${V}token`]: token, [`${V}null`]: null, [`${V}false`]: false },
+    values: { [`${V}token`]: token, [`${V}none`]: NO_TOKEN, [`${V}null`]: null, [`${V}false`]: false },
   })
   input.ReturnValues = 'UPDATED_OLD'
   input.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
+  return { input, token, send: () => sendPageWrite(transport, input, attributes, page, token) }
+}
+
+async function sendPageWrite(
+  transport: Transport,
+  input: UpdateCommandInput,
+  attributes: PageWriteAttributes,
+  page: { siteId: string; pageId: string; expectedRevision: number | undefined },
+  token: string,
+): Promise<PageWriteOutcome> {
   try {
-    const output = (await transport.send(new UpdateCommand(input))) as {
+    const output = (await transport.send(new UpdateCommand({ ...input }))) as {
       Attributes?: Record<string, unknown>
     }
     const old = output.Attributes ?? {}
@@ -136,20 +191,15 @@ export async function writePageOnce(
         old[attributes.firstSeen] === undefined
           ? null
           : { isTombstone: old[attributes.isTombstone] === true },
+      token,
+      old,
     }
   } catch (error) {
     if (!isConditionFailure(error)) throw error
     const returned = (error as { Item?: Record<string, unknown> }).Item
     const stored = returned ? plainAttributes(returned) : await readBack(transport, input, attributes)
-    if (stored?.[attributes.writeToken] === token) {
-      return {
-        revision: Number(stored[attributes.revision] ?? 0),
-        before:
-          stored[attributes.priorFirstSeen] == null
-            ? null
-            : { isTombstone: stored[attributes.priorIsTombstone] === true },
-      }
-    }
+    const outcome = stored && outcomeOfStoredSave(stored, attributes, token)
+    if (outcome) return outcome
     const which = `Page ${JSON.stringify(page.pageId)} of site ${JSON.stringify(page.siteId)}`
     throw new ConflictError(
       page.expectedRevision === undefined
@@ -157,6 +207,132 @@ export async function writePageOnce(
         : `${which} is not at revision ${page.expectedRevision}`,
       { cause: error },
     )
+  }
+}
+
+/** Whether the save with this token left the page a tombstone (tokens of 0.1 have no flag: live). */
+function endsTombstoned(token: string): boolean {
+  return token.length === TOKEN_CHARS + 1 && token.endsWith('t')
+}
+
+/**
+ * The answer of the save with `token` when the stored item shows it applied: it is the newest
+ * save (its revision and pre-image are stored) or `k` saves older (revision - k; its pre-image is
+ * the liveness the save before it ended in).
+ */
+function outcomeOfStoredSave(
+  stored: Record<string, unknown>,
+  attributes: PageWriteAttributes,
+  token: string,
+): PageWriteOutcome | undefined {
+  const slots = [attributes.writeToken, ...attributes.earlierTokens].map((name) => stored[name])
+  const k = slots.indexOf(token)
+  if (k < 0) return undefined
+  const storedRevision = Number(stored[attributes.revision] ?? 0)
+  if (k === 0) {
+    return {
+      revision: storedRevision,
+      before:
+        stored[attributes.priorFirstSeen] == null
+          ? null
+          : { isTombstone: stored[attributes.priorIsTombstone] === true },
+      token,
+    }
+  }
+  const revision = storedRevision - k
+  const previous = slots[k + 1]
+  const before =
+    typeof previous === 'string' && previous !== NO_TOKEN
+      ? { isTombstone: endsTombstoned(previous) }
+      : revision === 1
+        ? null
+        : { isTombstone: false }
+  return { revision, before, token }
+}
+
+/** How a page save is named and recognised. */
+export interface PageWriteOptions {
+  /** Path of the page in the caller's input, for a ValidationError (default `page`). */
+  label?: string
+  /** The save's token; default a random one (see `tokenFor`). */
+  token?: string
+}
+
+/** A layout's page save, checked against the item limit, not yet sent. */
+export interface PreparedSave {
+  pageId: string
+  /** The saved page and the count changes to apply: its own, and any of an earlier save it found. */
+  send(): Promise<{ page: Page; deltas: PageCountDelta[] }>
+}
+
+/** Saves whose answer was lost past every retry: for each page, their tokens (a few, newest last). */
+export class UncertainSaves {
+  private readonly byPage = new Map<string, string[]>()
+
+  note(key: string, token: string): void {
+    const tokens = [...(this.byPage.get(key) ?? []), token].slice(-(RECENT_SAVES - 1))
+    this.byPage.delete(key) // re-inserted last: the oldest pages are dropped first
+    this.byPage.set(key, tokens)
+    if (this.byPage.size > REMEMBERED_UNCERTAIN) this.byPage.delete(this.byPage.keys().next().value!)
+  }
+
+  take(key: string): string[] {
+    const tokens = this.byPage.get(key) ?? []
+    this.byPage.delete(key)
+    return tokens
+  }
+}
+
+/** Pages whose uncertain saves an instance remembers. */
+const REMEMBERED_UNCERTAIN = 4096
+
+/**
+ * A layout's page save: replay-safe (`preparePageWrite`), refused with a ValidationError before
+ * any request when the item would pass DynamoDB's item limit, answering the saved page and its
+ * count change. A save of this instance whose answer was lost past the SDK's retries (so it was
+ * never counted) is looked for in the earlier-token slots the next save of the page finds: if it
+ * had been applied, its count change is returned too, so that the count stays right.
+ */
+export function checkedPageWrite(
+  transport: Transport,
+  params: UpdateCommandInput,
+  attributes: PageWriteAttributes,
+  save: { page: Page; expectedRevision: number | undefined; uncertain: UncertainSaves },
+  options?: PageWriteOptions,
+): PreparedSave {
+  const { page, expectedRevision, uncertain } = save
+  const { siteId, pageId, isTombstone } = page
+  const write = preparePageWrite(
+    transport,
+    params,
+    attributes,
+    { siteId, pageId, isTombstone, expectedRevision },
+    options?.token,
+  )
+  const { revision: _ignored, ...fields } = page
+  assertItemFits(write.input, fields, options?.label ?? 'page')
+  const key = JSON.stringify([siteId, pageId])
+  return {
+    pageId,
+    async send() {
+      let outcome: PageWriteOutcome
+      try {
+        outcome = await write.send()
+      } catch (error) {
+        if (isRetryable(error) && !isThrottling(error)) uncertain.note(key, write.token)
+        throw error
+      }
+      const deltas = [pageCountDelta(siteId, outcome.before, page, outcome.token)]
+      // Only a save applied now has the earlier slots as they were (UPDATED_OLD).
+      for (const token of outcome.old ? uncertain.take(key) : []) {
+        const lost =
+          token !== outcome.token && outcome.old && outcomeOfStoredSave(outcome.old, attributes, token)
+        if (lost) {
+          deltas.unshift(pageCountDelta(siteId, lost.before, { isTombstone: endsTombstoned(token) }, token))
+        }
+      }
+      return { page: { ...page, revision: outcome.revision }, deltas }
+    },
   }
 }
 
@@ -168,6 +344,7 @@ async function readBack(
 ): Promise<Record<string, unknown> | undefined> {
   const wanted = [
     attributes.writeToken,
+    ...attributes.earlierTokens,
     attributes.revision,
     attributes.priorFirstSeen,
     attributes.priorIsTombstone,
@@ -214,6 +391,24 @@ interface Lane {
   } | null
 }
 
+/** A counter update with its token: once sent, it is only ever sent again as it was. */
+interface CounterUpdate {
+  token: string
+  total: number
+  live: number
+}
+
+/** Count changes of a site this writer owes the counter item after a failed update. */
+interface Debt {
+  /** Sent and failed: it may have been applied; sent again with its token before anything else. */
+  unsettled: CounterUpdate | null
+  /** Never sent (their update failed before it could be): added to the next update. */
+  owed: { total: number; live: number }
+}
+
+/** Page-save tokens whose count change this writer has taken on: a retried save is counted once. */
+const REMEMBERED_SAVES = 4096
+
 /**
  * The O(1) page counters of each site, updated replay-safely. The counter item holds a map
  * (`attribute`) of writer id → token of that writer's last update; an update ADDs the deltas,
@@ -222,12 +417,21 @@ interface Lane {
  * object) has at most one update per site in flight — deltas that arrive meanwhile are summed
  * into the next update — so its single entry covers every update it may still replay. Entries of
  * writers gone for an hour are removed by later updates; the map is created by the first update.
+ *
+ * An update that fails (throttled past the SDK's retries, its answer lost) is kept, not dropped:
+ * the next update of that site from this writer — a retried save counts 0 itself, and still
+ * triggers one — first sends it again with its own token (a no-op if it had been applied), so a
+ * count change whose update failed is applied exactly once as soon as the site's counters are
+ * touched again. Count changes of saves recognised as a delivery of a save already counted here
+ * (same page-save token: a retried commitVersion) are taken once.
  */
 export class PageCounter {
   /** Random per instance: the writer's key in the counter items. */
   private readonly writer = randomBytes(8).toString('hex')
   private readonly lanes = new Map<string, Lane>()
   private readonly stale = new Map<string, string[]>()
+  private readonly debts = new Map<string, Debt>()
+  private readonly taken = new Set<string>()
 
   constructor(
     private readonly transport: Transport,
@@ -237,9 +441,26 @@ export class PageCounter {
     private readonly addParams: (siteId: string, total: number, live: number) => UpdateCommandInput,
   ) {}
 
-  /** Adds the deltas to each site's counters: one UpdateItem per site that changed. */
+  /**
+   * Adds the deltas to each site's counters: one UpdateItem per site that changed, and one per
+   * site this writer still owes a failed update to (see above).
+   */
   async apply(deltas: PageCountDelta[]): Promise<void> {
-    for (const [siteId, sum] of sumCountsBySite(deltas)) await this.add(siteId, sum)
+    const fresh = deltas.filter((delta) => this.take(delta.saveToken))
+    const sums = sumCountsBySite(fresh)
+    for (const { siteId } of deltas) {
+      if (!sums.has(siteId) && this.debts.has(siteId)) sums.set(siteId, { siteId, total: 0, live: 0 })
+    }
+    for (const [siteId, sum] of sums) await this.add(siteId, sum)
+  }
+
+  /** False when the save with this token was counted (or is owed) already. */
+  private take(saveToken: string | undefined): boolean {
+    if (saveToken === undefined) return true
+    if (this.taken.has(saveToken)) return false
+    this.taken.add(saveToken)
+    if (this.taken.size > REMEMBERED_SAVES) this.taken.delete(this.taken.values().next().value!)
+    return true
   }
 
   private add(siteId: string, delta: { total: number; live: number }): Promise<void> {
@@ -263,7 +484,7 @@ export class PageCounter {
       const batch = lane.pending
       lane.pending = null
       try {
-        if (batch.total !== 0 || batch.live !== 0) await this.send(siteId, batch.total, batch.live)
+        await this.settle(siteId, batch)
         for (const waiter of batch.waiters) waiter.resolve()
       } catch (error) {
         for (const waiter of batch.waiters) waiter.reject(error)
@@ -272,8 +493,41 @@ export class PageCounter {
     this.lanes.delete(siteId)
   }
 
-  private async send(siteId: string, total: number, live: number): Promise<void> {
-    const token = `${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}`
+  /** The site's failed update again (if any), then `batch` with what else is owed. */
+  private async settle(siteId: string, batch: { total: number; live: number }): Promise<void> {
+    const debt = this.debts.get(siteId) ?? { unsettled: null, owed: { total: 0, live: 0 } }
+    const total = debt.owed.total + batch.total
+    const live = debt.owed.live + batch.live
+    if (debt.unsettled) {
+      try {
+        await this.send(siteId, debt.unsettled)
+      } catch (error) {
+        this.keepDebt(siteId, error, { unsettled: debt.unsettled, owed: { total, live } })
+        throw error
+      }
+    }
+    this.debts.delete(siteId)
+    if (total === 0 && live === 0) return
+    const update = {
+      token: `${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}`,
+      total,
+      live,
+    }
+    try {
+      await this.send(siteId, update)
+    } catch (error) {
+      this.keepDebt(siteId, error, { unsettled: update, owed: { total: 0, live: 0 } })
+      throw error
+    }
+  }
+
+  /** Keeps what a failed update owes when the failure is transient; otherwise it is given up. */
+  private keepDebt(siteId: string, error: unknown, debt: Debt): void {
+    if (isRetryable(error)) this.debts.set(siteId, debt)
+    else this.debts.delete(siteId)
+  }
+
+  private async send(siteId: string, { token, total, live }: CounterUpdate): Promise<void> {
     const base = this.addParams(siteId, total, live)
     const stale = (this.stale.get(siteId) ?? []).slice(0, MAX_REMOVALS)
     this.stale.delete(siteId)

@@ -8,8 +8,16 @@ import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
 import { isThrottling } from '../shared/aws-errors.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
-import { assertRevision, bulkSave, cutoffOf, type PageCountDelta, pageCountDelta } from '../shared/pages.js'
-import { PageCounter, type PageWriteAttributes, writePageOnce } from '../shared/replay-safe.js'
+import { assertRevision, bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
+import {
+  checkedPageWrite,
+  earlierTokenNames,
+  PageCounter,
+  type PageWriteAttributes,
+  type PageWriteOptions,
+  type PreparedSave,
+  UncertainSaves,
+} from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
 import type { SaveOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
@@ -23,6 +31,7 @@ const PAGE_WRITE_ATTRIBUTES: PageWriteAttributes = {
   isTombstone: 'isTombstone',
   revision: 'revision',
   writeToken: 'writeToken',
+  earlierTokens: earlierTokenNames('writeToken', ''),
   priorFirstSeen: 'priorFirstSeen',
   priorIsTombstone: 'priorIsTombstone',
 }
@@ -36,6 +45,8 @@ const COUNT_WRITERS = 'countWriters'
 export class SingleTablePages {
   /** Counter updates: one writer per backend instance, replay-safe (see `PageCounter`). */
   private readonly counter: PageCounter
+  /** This instance's page saves whose answer was lost (see `UncertainSaves`). */
+  private readonly uncertain = new UncertainSaves()
 
   constructor(private readonly ctx: SingleTableContext) {
     this.counter = new PageCounter(ctx.transport, COUNT_WRITERS, (siteId, total, live) =>
@@ -49,17 +60,17 @@ export class SingleTablePages {
   /**
    * One UpdateItem that replaces the page and adds 1 to `revision`, conditional on
    * `expectedRevision`; its UPDATED_OLD values tell whether the page is new or changed liveness,
-   * and only then is the counter item touched. Both are replay-safe (`writePageOnce`, `PageCounter`).
+   * and only then is the counter item touched. Both are replay-safe (`preparePageWrite`, `PageCounter`).
    */
   async save(input: PageInput, options?: SaveOptions): Promise<Page> {
     const page = validate(PageSchema, input, 'page')
     assertRevision(options?.expectedRevision)
-    const { page: saved, delta } = await this.write(page, options?.expectedRevision)
-    await this.applyCounts([delta])
+    const { page: saved, deltas } = await this.prepareWrite(page, options?.expectedRevision).send()
+    await this.applyCounts(deltas)
     return saved
   }
 
-  async write(page: Page, expectedRevision?: number): Promise<{ page: Page; delta: PageCountDelta }> {
+  prepareWrite(page: Page, expectedRevision?: number, options?: PageWriteOptions): PreparedSave {
     const { revision: _ignored, ...fields } = page
     const stored = toStored(fields)
     const removed = nullFields(fields)
@@ -80,14 +91,14 @@ export class SingleTablePages {
       )
     }
     // ElectroDB builds the request (keys, gsi1–gsi3 keys, the sparse index's removal); the
-    // replay-safe send adds the write token and the pre-image.
-    const { revision, before } = await writePageOnce(
+    // replay-safe write adds the write tokens and the pre-image.
+    return checkedPageWrite(
       this.ctx.transport,
       update.params<UpdateCommandInput>(),
       PAGE_WRITE_ATTRIBUTES,
-      { siteId: page.siteId, pageId: page.pageId, expectedRevision },
+      { page, expectedRevision, uncertain: this.uncertain },
+      options,
     )
-    return { page: { ...page, revision }, delta: pageCountDelta(page.siteId, before, page) }
   }
 
   /** Adds the deltas to each site's counter item: one UpdateItem per site that changed. */
@@ -145,12 +156,13 @@ export class SingleTablePages {
   async count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number> {
     const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
     const { data } = await this.ctx.entities.pageCount.get({ siteKey }).go(ORIGINAL_ERRORS)
-    return Math.max(0, (options?.includeTombstones ? data?.total : data?.live) ?? 0)
+    return (options?.includeTombstones ? data?.total : data?.live) ?? 0
   }
 
   async saveBulk(inputs: PageInput[]): Promise<number> {
     const pages = validate(z.array(PageSchema), inputs, 'pages')
-    const { saved, deltas, failure } = await bulkSave(pages, (page) => this.write(page), isThrottling)
+    const writes = pages.map((page, i) => this.prepareWrite(page, undefined, { label: `pages.${i}` }))
+    const { saved, deltas, failure } = await bulkSave(writes, (write) => write.send(), isThrottling)
     await this.applyCounts(deltas)
     if (failure) throw failure
     return saved
