@@ -45,6 +45,7 @@ type QueueCursor = { p: number; d: string; i: string }
 const isQueueCursor = (v: unknown): v is QueueCursor =>
   typeof (v as QueueCursor)?.p === 'number' &&
   typeof (v as QueueCursor)?.d === 'string' &&
+  !Number.isNaN(Date.parse((v as QueueCursor).d)) &&
   typeof (v as QueueCursor)?.i === 'string'
 
 /**
@@ -79,7 +80,8 @@ export class MultiTableFrontier implements FrontierStore {
     const run = validate(IdSchema, runId, 'runId')
     const status = options?.status === undefined ? undefined : parseStatus(options.status)
     const limit = pageSize(options)
-    const after = decodeCursor(options?.cursor, isQueueCursor)
+    const scope = ['frontier', run, status ?? null] // a cursor of another run or status is refused
+    const after = decodeCursor(options?.cursor, isQueueCursor, scope)
     const found: FrontierItem[] = []
     let start: Record<string, unknown> | undefined
     let boundary: number | undefined
@@ -106,7 +108,7 @@ export class MultiTableFrontier implements FrontierStore {
       items,
       cursor:
         more && last
-          ? encodeCursor({ p: last.priority, d: last.discoveredAt.toISOString(), i: last.itemId })
+          ? encodeCursor({ p: last.priority, d: last.discoveredAt.toISOString(), i: last.itemId }, scope)
           : null,
     }
   }
