@@ -130,6 +130,31 @@ describe.each(MATRIX)('cursors — $layout on $engine', ({ layout, engine }) => 
       }
     })
 
+    it("refuses a cursor re-made with this listing's digest around another position", async () => {
+      const open = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+      const remade = (cursor: string, k: unknown) => b64(JSON.stringify({ ...open(cursor), k }))
+      for (const name of names()) {
+        const own = await cursorOf(name, 'a')
+        const { k } = open(own)
+        const retyped = (value: unknown): unknown =>
+          Array.isArray(value)
+            ? value.map(retyped)
+            : value && typeof value === 'object'
+              ? Object.fromEntries(
+                  Object.entries(value).map(([key, v]) => [key, typeof v === 'string' ? 7 : { v }]),
+                )
+              : value
+        const crafted = [retyped(k), { ...(k as object), extra: 'x' }, null, 'x', [k]]
+        if (name !== 'listSites') crafted.push(open(await cursorOf(name, 'b')).k)
+        for (const position of crafted)
+          await expectRefused(
+            listings.get(name)!('a'),
+            remade(own, position),
+            `${name} with ${JSON.stringify(position)}`,
+          )
+      }
+    })
+
     it('refuses hand-made and garbage cursors', async () => {
       for (const name of names()) {
         for (const cursor of GARBAGE)

@@ -41,12 +41,8 @@ import type { ClaimOptions } from '../storage-backend.js'
 import type { FrontierStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
-type QueueCursor = { p: number; d: string; i: string }
-const isQueueCursor = (v: unknown): v is QueueCursor =>
-  typeof (v as QueueCursor)?.p === 'number' &&
-  typeof (v as QueueCursor)?.d === 'string' &&
-  !Number.isNaN(Date.parse((v as QueueCursor).d)) &&
-  typeof (v as QueueCursor)?.i === 'string'
+const QueueCursorSchema = z.strictObject({ p: z.number(), d: z.iso.datetime(), i: z.string() })
+type QueueCursor = z.infer<typeof QueueCursorSchema>
 
 /**
  * The frontier in `{prefix}frontier` (HASH run_id, RANGE item_id: the plain run id, no shards),
@@ -81,7 +77,7 @@ export class MultiTableFrontier implements FrontierStore {
     const status = options?.status === undefined ? undefined : parseStatus(options.status)
     const limit = pageSize(options)
     const scope = ['frontier', run, status ?? null] // a cursor of another run or status is refused
-    const after = decodeCursor(options?.cursor, isQueueCursor, scope)
+    const after = decodeCursor(options?.cursor, QueueCursorSchema, scope)
     const found: FrontierItem[] = []
     let start: Record<string, unknown> | undefined
     let boundary: number | undefined

@@ -33,13 +33,13 @@ export function pageSize(options: ListOptions | undefined): number {
 }
 
 /**
- * A cursor: base64url JSON of the listing's position (`k`) and a digest of the listing it belongs
- * to (`s`: its table, index, order and key condition, with the values that pin the partition), so
- * that a cursor of another site, run, page or method, or a hand-made one, is refused. Opaque to
- * callers; a cursor of 0.1 (no digest) is refused too.
+ * A cursor: base64url JSON of the listing's position (`k`) and a digest of that position with the
+ * listing it belongs to (`s`: its table, index, order and key condition, with the values that pin
+ * the partition), so that a cursor of another site, run, page or method, an edited or a hand-made
+ * one, is refused. Opaque to callers; a cursor of 0.1 (no digest) is refused too.
  */
 export function encodeCursor(state: unknown, scope?: unknown): string {
-  const envelope: CursorEnvelope = { v: CURSOR_VERSION, s: digestOf(scope), k: state }
+  const envelope: CursorEnvelope = { v: CURSOR_VERSION, s: digestOf(scope, state), k: state }
   return Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64url')
 }
 
@@ -55,7 +55,7 @@ export function decodeCursor<T>(
 ): T | undefined {
   if (cursor === null || cursor === undefined) return undefined
   const envelope = parseEnvelope(cursor)
-  if (envelope?.s === digestOf(scope)) {
+  if (envelope && envelope.s === digestOf(scope, envelope.k)) {
     if (typeof check === 'function') {
       if (check(envelope.k)) return envelope.k
     } else {
@@ -77,9 +77,10 @@ function invalidCursor(cause?: unknown): ValidationError {
   )
 }
 
-function digestOf(scope: unknown): string {
+/** Binds a position to its listing: a position moved into another listing's cursor is refused too. */
+function digestOf(scope: unknown, state: unknown): string {
   return createHash('sha256')
-    .update(JSON.stringify(scope ?? null))
+    .update(JSON.stringify([scope ?? null, state ?? null]))
     .digest('base64url')
     .slice(0, 16)
 }
