@@ -52,7 +52,12 @@ const config = (
  * A client to the engine that counts the data writes it sends (the lock item's own writes aside)
  * and can run a hook before sending each request.
  */
-function countingClient(beforeSend?: (writes: number) => Promise<void>) {
+function countingClient(
+  beforeSend?: (
+    writes: number,
+    request: { operation: string; input: string; isDataWrite: boolean },
+  ) => Promise<void>,
+) {
   const real = loopbackClient(engine.endpoint)
   const state = {
     writes: 0,
@@ -63,8 +68,9 @@ function countingClient(beforeSend?: (writes: number) => Promise<void>) {
     async send(command, options) {
       const operation = operationName(command)
       const input = (command as { input?: unknown }).input
-      const isDataWrite = DATA_WRITES.has(operation) && !JSON.stringify(input).includes(LOCK_ID)
-      await beforeSend?.(state.writes)
+      const text = JSON.stringify(input)
+      const isDataWrite = DATA_WRITES.has(operation) && !text.includes(LOCK_ID)
+      await beforeSend?.(state.writes, { operation, input: text, isDataWrite })
       if (isDataWrite) state.writes++
       return real.send(command as never, options as never)
     },
@@ -174,5 +180,45 @@ describe.each(LAYOUTS)('migration lock — target %s', (targetLayout) => {
     const verify = await verifyLayouts({ source, target: config(targetLayout, targetPrefix) })
     expect(verify.differences).toEqual([])
     expect(verify.ok).toBe(true)
+  }, 120_000)
+
+  it('a run whose lock renewals fail stops before its lease could lapse, with the error', async () => {
+    const built = buildRecords({ total: 1_500, sites: 1_500, runsPerSite: 0 })
+    const source = await seeded(built.records)
+    const targetPrefix = uniqueTablePrefix('ml_dst')
+    // Slow writes (a page takes about 5 s, the whole copy over 30 s) and every renewal throttled.
+    const delayMs = targetLayout === 'single-table' ? 1_000 : 10
+    let acquiredAt: number | undefined
+    let lastWriteAt = 0
+    const run = countingClient(async (_, { operation, input, isDataWrite }) => {
+      if (operation === 'PutItem' && input.includes(LOCK_ID)) {
+        if (acquiredAt !== undefined)
+          throw Object.assign(new Error('Rate exceeded (injected)'), {
+            name: 'ProvisionedThroughputExceededException',
+            $metadata: { httpStatusCode: 400 },
+          })
+        acquiredAt = Date.now()
+      }
+      if (isDataWrite) {
+        lastWriteAt = Date.now()
+        await new Promise((resolve) => setTimeout(resolve, delayMs))
+      }
+    })
+    const report = await migrateLayout({
+      source,
+      target: config(targetLayout, targetPrefix, run.client),
+      checkpoint: join(dir, `${targetLayout}-renewal.json`),
+      segments: 1,
+    })
+    const stoppedAt = Date.now()
+    run.destroy()
+    expect(report.ok).toBe(false)
+    expect(report.error).toMatch(/could not be renewed.*Rate exceeded/)
+    expect(acquiredAt).toBeDefined()
+    // Renewals at 10 s and 20 s failed: the run stopped once less than 10 s of the 30 s lease was
+    // left, and wrote nothing after that.
+    expect(stoppedAt - acquiredAt!).toBeGreaterThan(19_000)
+    expect(lastWriteAt - acquiredAt!).toBeLessThan(30_000)
+    expect(report.tables.sites.written).toBeLessThan(built.counts.sites)
   }, 120_000)
 })
