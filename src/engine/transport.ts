@@ -68,6 +68,14 @@ export class Transport implements DynamoDBClientLike {
     return this.engine?.endpoint ?? this.config.endpointUrl
   }
 
+  /**
+   * Whether requests go to AWS itself: the backend's own client with no endpoint. A `client` given
+   * in the config may go anywhere (a wrapper has no endpoint to judge by), so it never counts.
+   */
+  async isKnownAws(): Promise<boolean> {
+    return this.config.client === undefined && (await this.endpoint()) === undefined
+  }
+
   onRequest(listener: RequestListener): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { LogicalTable } from '../services/records.js'
 
@@ -60,18 +60,43 @@ export async function loadCheckpoint(path: string): Promise<CheckpointState | un
 /** Saves checkpoints one at a time, each atomically (a temporary file renamed over the old one). */
 export class CheckpointWriter {
   private chain: Promise<void> = Promise.resolve()
+  /** Unique per writer: two runs in one process never share a temporary file. */
+  private readonly temporary: string | undefined
 
-  constructor(private readonly path: string | undefined) {}
+  constructor(private readonly path: string | undefined) {
+    this.temporary = path && `${path}.${process.pid}.${randomUUID()}.tmp`
+  }
 
   save(state: CheckpointState): Promise<void> {
-    if (!this.path) return Promise.resolve()
-    const path = this.path
+    return this.enqueue(state, (temporary, path) => rename(temporary, path))
+  }
+
+  /**
+   * Saves a new checkpoint only if none is there yet: of two runs started at once with the same
+   * new checkpoint file, one creates it and the other fails, writing nothing.
+   */
+  create(state: CheckpointState): Promise<void> {
+    return this.enqueue(state, async (temporary, path) => {
+      try {
+        await link(temporary, path)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new Error(`checkpoint ${path} was created by another run at the same time`)
+        throw error
+      } finally {
+        await unlink(temporary).catch(() => {})
+      }
+    })
+  }
+
+  private enqueue(state: CheckpointState, place: (temporary: string, path: string) => Promise<void>) {
+    if (!this.path || !this.temporary) return Promise.resolve()
+    const { path, temporary } = this
     const json = JSON.stringify(state)
     this.chain = this.chain.then(async () => {
       await mkdir(dirname(path), { recursive: true })
-      const temporary = `${path}.${process.pid}.tmp`
       await writeFile(temporary, json)
-      await rename(temporary, path)
+      await place(temporary, path)
     })
     return this.chain
   }

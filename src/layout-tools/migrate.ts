@@ -115,9 +115,10 @@ export async function migrateLayout(options: MigrateOptions): Promise<MigrationR
     const writer = new CheckpointWriter(dryRun ? undefined : options.checkpoint)
     if (!dryRun) {
       await initializeTables(to.transport, to.tables)
-      // The checkpoint (and so the lock owner's id) is on disk before the lock is taken: a run
-      // killed at any point after taking it is resumed by its owner at once, never left to lapse.
-      await writer.save(state)
+      // A new checkpoint (and so the migration's id) is on disk before the lock is taken: a run
+      // killed at any point after taking it is resumed by a rerun at once, never left to lapse.
+      // An existing one is not written before the lock is held: it may be another run's.
+      if (!saved) await writer.create(state)
       const first = to.records.tables[0]!
       lock = MigrationLock.forTable(to.transport, first.name, first.keys, state.migrationId)
       await lock.acquire()
@@ -133,57 +134,72 @@ export async function migrateLayout(options: MigrateOptions): Promise<MigrationR
           .filter((p) => p === 'done').length,
         segmentsTotal: streams.length,
       })
-    await Promise.all(
-      streams.map(async ({ table, segment }) => {
-        const positions = state!.positions[table]!
-        while (positions[segment] !== 'done') {
-          const start = positions[segment] ?? undefined
-          const output = (await source!.transport.send(
-            new ScanCommand({
-              TableName: table,
-              Segment: segment,
-              TotalSegments: state!.segments,
-              Limit: SCAN_PAGE,
-              ExclusiveStartKey: start as Record<string, unknown> | undefined,
-            }),
-          )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
-          const page = emptyCounts()
-          const records: LogicalRecord[] = []
-          const invalid: InvalidItem[] = []
-          const keyNames = source!.records.tables.find((t) => t.name === table)?.keys ?? []
-          for (const raw of output.Items ?? []) {
-            for (const result of await source!.records.read(raw, table)) {
-              if (result.kind === 'record') {
-                records.push(result.record)
-                if (result.record.table !== 'pageCounts') page[result.record.table].read++
-              } else if (result.kind === 'skip') {
-                if (result.table) page[result.table].skipped++
-              } else {
-                const logical = result.table === 'unknown' ? undefined : result.table
-                if (logical) {
-                  page[logical].read++
-                  page[logical].failed++
-                }
-                invalid.push({
-                  table: result.table,
-                  key: Object.fromEntries(keyNames.map((k) => [k, raw[k]])),
-                  reason: result.reason,
-                })
+    // One stream failing (a lost lock above all) stops the others before their next write, and
+    // the run returns only once none is writing.
+    let stopped = false
+    const copy = async ({ table, segment }: { table: string; segment: number }) => {
+      const positions = state!.positions[table]!
+      while (positions[segment] !== 'done' && !stopped) {
+        const start = positions[segment] ?? undefined
+        const output = (await source!.transport.send(
+          new ScanCommand({
+            TableName: table,
+            Segment: segment,
+            TotalSegments: state!.segments,
+            Limit: SCAN_PAGE,
+            ExclusiveStartKey: start as Record<string, unknown> | undefined,
+          }),
+        )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
+        const page = emptyCounts()
+        const records: LogicalRecord[] = []
+        const invalid: InvalidItem[] = []
+        const keyNames = source!.records.tables.find((t) => t.name === table)?.keys ?? []
+        for (const raw of output.Items ?? []) {
+          for (const result of await source!.records.read(raw, table)) {
+            if (result.kind === 'record') {
+              records.push(result.record)
+              if (result.record.table !== 'pageCounts') page[result.record.table].read++
+            } else if (result.kind === 'skip') {
+              if (result.table) page[result.table].skipped++
+            } else {
+              const logical = result.table === 'unknown' ? undefined : result.table
+              if (logical) {
+                page[logical].read++
+                page[logical].failed++
               }
+              invalid.push({
+                table: result.table,
+                key: Object.fromEntries(keyNames.map((k) => [k, raw[k]])),
+                reason: result.reason,
+              })
             }
           }
-          if (!dryRun && records.length > 0) await target!.records.write(records)
-          for (const r of records) if (r.table !== 'pageCounts' && !dryRun) page[r.table].written++
-          addCounts(counts, page)
-          state!.counts = counts
-          if (state!.invalid.length < MAX_LISTED_INVALID)
-            state!.invalid.push(...invalid.slice(0, MAX_LISTED_INVALID - state!.invalid.length))
-          positions[segment] = output.LastEvaluatedKey ?? 'done'
-          await writer.save(state!)
-          progress()
         }
-      }),
+        if (!dryRun && records.length > 0) {
+          await lock!.assertHeld()
+          if (stopped) return
+          await target!.records.write(records)
+        }
+        for (const r of records) if (r.table !== 'pageCounts' && !dryRun) page[r.table].written++
+        addCounts(counts, page)
+        state!.counts = counts
+        if (state!.invalid.length < MAX_LISTED_INVALID)
+          state!.invalid.push(...invalid.slice(0, MAX_LISTED_INVALID - state!.invalid.length))
+        positions[segment] = output.LastEvaluatedKey ?? 'done'
+        await writer.save(state!)
+        progress()
+      }
+    }
+    const settled = await Promise.allSettled(
+      streams.map((stream) =>
+        copy(stream).catch((error: unknown) => {
+          stopped = true
+          throw error
+        }),
+      ),
     )
+    const failed = settled.find((result) => result.status === 'rejected')
+    if (failed) throw failed.reason
     state.completed = true
     await writer.save(state)
     return report({ ok: true, invalid: state.invalid, migrationId: state.migrationId })

@@ -52,11 +52,8 @@ import type { MultiTableContext } from './context.js'
 const LEASE = 'lease_expires_at'
 const WRITE_TOKEN = 'write_token'
 
-type QueueCursor = { p: number; d: string; i: string }
-const isQueueCursor = (v: unknown): v is QueueCursor =>
-  typeof (v as QueueCursor)?.p === 'number' &&
-  typeof (v as QueueCursor)?.d === 'string' &&
-  typeof (v as QueueCursor)?.i === 'string'
+const QueueCursorSchema = z.strictObject({ p: z.number(), d: z.iso.datetime(), i: z.string() })
+type QueueCursor = z.infer<typeof QueueCursorSchema>
 
 /**
  * The frontier in `{prefix}frontier` (HASH run_id, RANGE item_id: the plain run id, no shards),
@@ -93,7 +90,8 @@ export class MultiTableFrontier implements FrontierStore {
     const run = validate(IdSchema, runId, 'runId')
     const status = options?.status === undefined ? undefined : parseStatus(options.status)
     const limit = pageSize(options)
-    const after = decodeCursor(options?.cursor, isQueueCursor)
+    const scope = ['frontier', run, status ?? null] // a cursor of another run or status is refused
+    const after = decodeCursor(options?.cursor, QueueCursorSchema, scope)
     const found: FrontierItem[] = []
     let start: Record<string, unknown> | undefined
     let boundary: number | undefined
@@ -120,7 +118,7 @@ export class MultiTableFrontier implements FrontierStore {
       items,
       cursor:
         more && last
-          ? encodeCursor({ p: last.priority, d: last.discoveredAt.toISOString(), i: last.itemId })
+          ? encodeCursor({ p: last.priority, d: last.discoveredAt.toISOString(), i: last.itemId }, scope)
           : null,
     }
   }

@@ -5,6 +5,7 @@ import { FrontierItemSchema, PageSchema, SiteSchema } from '../../model/schemas.
 import type { LogicalRecord, ReadResult, RecordCodec } from '../records.js'
 import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { encodeBody } from '../shared/bodies.js'
+import { recordWithoutCredentials } from '../shared/credentials.js'
 import { isExpired } from '../shared/frontier.js'
 import { nullFields, snakeKeys, toStored } from '../shared/stored.js'
 import type { StoredVersion } from '../shared/versions.js'
@@ -162,5 +163,5 @@ export function multiTableRecords(
 }
 
 function record(r: LogicalRecord): ReadResult {
-  return { kind: 'record', record: r }
+  return { kind: 'record', record: recordWithoutCredentials(r) }
 }

@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
+import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { IdSchema } from '../../model/ids.js'
@@ -11,9 +12,10 @@ import { nullFields, toStored } from '../shared/stored.js'
 import type { RunStore, SiteStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
-type SiteCursor = { c: string; s: string }
-const isSiteCursor = (v: unknown): v is SiteCursor =>
-  typeof (v as SiteCursor)?.c === 'string' && typeof (v as SiteCursor)?.s === 'string'
+const SiteCursorSchema = z.strictObject({ c: z.iso.datetime(), s: z.string() })
+type SiteCursor = z.infer<typeof SiteCursorSchema>
+/** What a listSites cursor is bound to: no other listing's cursor is one. */
+const SITES_SCOPE = 'sites'
 
 /**
  * Sites in `{prefix}sites`. The documented table has no key to order sites by, and an added index
@@ -48,7 +50,7 @@ export class MultiTableSites implements SiteStore {
 
   async list(options?: ListOptions): Promise<ListResult<Site>> {
     const limit = pageSize(options)
-    const after = decodeCursor(options?.cursor, isSiteCursor)
+    const after = decodeCursor(options?.cursor, SiteCursorSchema, SITES_SCOPE)
     const sites: Site[] = []
     let start: Record<string, unknown> | undefined
     do {
@@ -67,7 +69,10 @@ export class MultiTableSites implements SiteStore {
     sites.sort((a, b) => newerFirst(order(a), order(b)))
     const rest = after ? sites.filter((s) => newerFirst(order(s), after) > 0) : sites
     const items = rest.slice(0, limit)
-    return { items, cursor: rest.length > limit ? encodeCursor(order(items[items.length - 1]!)) : null }
+    return {
+      items,
+      cursor: rest.length > limit ? encodeCursor(order(items[items.length - 1]!), SITES_SCOPE) : null,
+    }
   }
 
   async withRuns(

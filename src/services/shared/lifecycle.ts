@@ -9,7 +9,7 @@ import {
 import type { DynamoDBConfig } from '../../config.js'
 import type { Transport } from '../../engine/transport.js'
 import type { EngineCapabilities, HealthReport, TableHealth } from '../storage-backend.js'
-import { awsErrorName } from './aws-errors.js'
+import { awsErrorName, isRetryable } from './aws-errors.js'
 import { sleep } from './retry.js'
 
 const HEALTH_TIMEOUT_MS = 3_000
@@ -25,7 +25,8 @@ export interface LayoutTables {
 /**
  * Creates missing tables and waits until ACTIVE, then turns on TTL where the engine has the API.
  * Safe to call repeatedly and from several processes: "already exists" and "already enabled"
- * count as done.
+ * count as done. What the engine supports is learnt by asking it (the TTL enable itself is the TTL
+ * probe), so a `client` the backend cannot see into (a wrapper, a recorder) works on every engine.
  */
 export async function initializeTables(
   transport: Transport,
@@ -41,11 +42,14 @@ export async function initializeTables(
     }),
   )
   await Promise.all(layout.definitions.map((d) => waitActive(transport, d.TableName!)))
-  const capabilities = await detectCapabilities(transport, layout.definitions[0]!.TableName!)
-  if (capabilities.timeToLive) {
-    for (const table of layout.ttlTables) await enableTtl(transport, table, layout.ttlAttribute)
+  const tables = layout.definitions.map((d) => d.TableName!)
+  let timeToLive = layout.ttlTables.length > 0 || (await probeTimeToLive(transport, tables))
+  for (const table of layout.ttlTables) {
+    if (!timeToLive) break
+    timeToLive = await enableTtl(transport, table, layout.ttlAttribute)
   }
-  return capabilities
+  const transactions = (await transport.isKnownAws()) || (await probeTransactions(transport, tables[0]!))
+  return { transactions, timeToLive }
 }
 
 async function waitActive(transport: Transport, table: string): Promise<void> {
@@ -63,12 +67,15 @@ async function waitActive(transport: Transport, table: string): Promise<void> {
   }
 }
 
-async function enableTtl(transport: Transport, table: string, attribute: string): Promise<void> {
-  const output = (await transport.send(new DescribeTimeToLiveCommand({ TableName: table }))) as {
-    TimeToLiveDescription?: { TimeToLiveStatus?: string; AttributeName?: string }
-  }
-  const status = output.TimeToLiveDescription?.TimeToLiveStatus
-  if (status === 'ENABLED' || status === 'ENABLING') return
+/**
+ * Turns TTL on for `table`; false when the engine has no TTL API (dynalite knows DescribeTimeToLive
+ * but not UpdateTimeToLive). Any other failure (throttling, a refusal) is thrown: never taken for
+ * "unsupported".
+ */
+async function enableTtl(transport: Transport, table: string, attribute: string): Promise<boolean> {
+  const status = await ttlStatus(transport, table)
+  if (status === UNSUPPORTED) return false
+  if (status === 'ENABLED' || status === 'ENABLING') return true
   try {
     await transport.send(
       new UpdateTimeToLiveCommand({
@@ -77,40 +84,97 @@ async function enableTtl(transport: Transport, table: string, attribute: string)
       }),
     )
   } catch (error) {
+    if (isUnknownOperation(error)) return false
     // Another process enabled it between our describe and update.
     if (!/already enabled/i.test((error as Error).message ?? '')) throw error
   }
+  return true
 }
 
-/** Probes what the engine supports: dynalite lacks transactions and the TTL API. */
-export async function detectCapabilities(transport: Transport, table: string): Promise<EngineCapabilities> {
-  if ((await transport.endpoint()) === undefined) return { transactions: true, timeToLive: true } // AWS itself
-  const probe = async (run: () => Promise<unknown>) => {
-    try {
-      await run()
-      return true
-    } catch (error) {
-      const name = awsErrorName(error) ?? ''
-      if (name === 'UnknownOperationException' || name === 'UnrecognizedClientException') return false
-      return true // supported, merely refused this probe
+const UNSUPPORTED = Symbol('unsupported')
+
+async function ttlStatus(
+  transport: Transport,
+  table: string,
+): Promise<string | undefined | typeof UNSUPPORTED> {
+  try {
+    const output = (await transport.send(new DescribeTimeToLiveCommand({ TableName: table }))) as {
+      TimeToLiveDescription?: { TimeToLiveStatus?: string }
     }
+    return output.TimeToLiveDescription?.TimeToLiveStatus
+  } catch (error) {
+    if (isUnknownOperation(error)) return UNSUPPORTED
+    throw error
   }
+}
+
+/**
+ * The engine does not implement the operation. Only sent after requests with the same credentials
+ * succeeded, so `UnrecognizedClientException` (what some emulators answer) is no credentials issue.
+ */
+function isUnknownOperation(error: unknown): boolean {
+  const name = awsErrorName(error)
+  return name === 'UnknownOperationException' || name === 'UnrecognizedClientException'
+}
+
+/**
+ * Whether the engine answers `send`'s request at all: false for an unknown operation, true when it
+ * ran it or refused it for any other reason (a missing table, a missing IAM grant). A throttled or
+ * failed probe throws: its answer says nothing.
+ */
+async function answers(send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send()
+    return true
+  } catch (error) {
+    if (isUnknownOperation(error)) return false
+    if (isRetryable(error)) throw error
+    return true
+  }
+}
+
+/** A transactional read of a key that is never written: reads nothing, changes nothing. */
+function probeTransactions(transport: Transport, table: string): Promise<boolean> {
+  return answers(() =>
+    transport.send(
+      new TransactGetItemsCommand({
+        TransactItems: [{ Get: { TableName: table, Key: { pk: { S: '$probe' }, sk: { S: '$probe' } } } }],
+      }),
+    ),
+  )
+}
+
+/**
+ * Whether the engine has the TTL API, changing nothing: a table of the layout whose TTL is on says
+ * so; otherwise UpdateTimeToLive on a table that does not exist (refused by any engine that knows
+ * the operation, with no effect).
+ */
+async function probeTimeToLive(transport: Transport, tables: string[]): Promise<boolean> {
+  const statuses = await Promise.all(tables.map((table) => ttlStatus(transport, table)))
+  if (statuses.includes(UNSUPPORTED)) return false
+  if (statuses.some((s) => s === 'ENABLED' || s === 'ENABLING' || s === 'DISABLING')) return true
+  return answers(() =>
+    transport.send(
+      new UpdateTimeToLiveCommand({
+        TableName: `${tables[0]}-probe-missing`,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' },
+      }),
+    ),
+  )
+}
+
+/**
+ * What the engine supports, changing nothing. AWS itself (the backend's own client and no
+ * endpoint) is known and not probed; any other engine, and any `client` given, is asked.
+ */
+export async function detectCapabilities(
+  transport: Transport,
+  tables: string[],
+): Promise<EngineCapabilities> {
+  if (await transport.isKnownAws()) return { transactions: true, timeToLive: true }
   const [transactions, timeToLive] = await Promise.all([
-    probe(() =>
-      transport.send(
-        new TransactGetItemsCommand({
-          TransactItems: [{ Get: { TableName: table, Key: { pk: { S: '$probe' }, sk: { S: '$probe' } } } }],
-        }),
-      ),
-    ),
-    probe(() =>
-      transport.send(
-        new UpdateTimeToLiveCommand({
-          TableName: `${table}-probe-missing`,
-          TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' },
-        }),
-      ),
-    ),
+    probeTransactions(transport, tables[0]!),
+    probeTimeToLive(transport, tables),
   ])
   return { transactions, timeToLive }
 }
@@ -138,7 +202,10 @@ export async function healthOf(
     report.tables = await Promise.all(tables.map((name) => describe(transport, name)))
     report.ok = report.tables.every((table) => table.exists && table.status === 'ACTIVE')
     if (report.ok)
-      report.capabilities = await withTimeout(detectCapabilities(transport, probeTable), HEALTH_TIMEOUT_MS)
+      report.capabilities = await withTimeout(
+        detectCapabilities(transport, [probeTable, ...tables.filter((t) => t !== probeTable)]),
+        HEALTH_TIMEOUT_MS,
+      )
   } catch (error) {
     report.ok = false
     report.error = (error as Error)?.message ?? String(error)

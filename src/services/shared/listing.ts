@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto'
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb'
+import { z } from 'zod'
 import type { DynamoDBClientLike } from '../../config.js'
 import { ValidationError } from '../../errors.js'
+import { awsErrorName } from './aws-errors.js'
 
 export interface ListOptions {
   /** Items per page (matching items, filters included); default 100. */
@@ -29,26 +32,73 @@ export function pageSize(options: ListOptions | undefined): number {
   return limit
 }
 
-export function encodeCursor(state: unknown): string {
-  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url')
+/**
+ * A cursor: base64url JSON of the listing's position (`k`) and a digest of that position with the
+ * listing it belongs to (`s`: its table, index, order and key condition, with the values that pin
+ * the partition), so that a cursor of another site, run, page or method, an edited or a hand-made
+ * one, is refused. Opaque to callers; a cursor of 0.1 (no digest) is refused too.
+ */
+export function encodeCursor(state: unknown, scope?: unknown): string {
+  const envelope: CursorEnvelope = { v: CURSOR_VERSION, s: digestOf(scope, state), k: state }
+  return Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64url')
 }
 
+/**
+ * The position in a cursor `encodeCursor(state, scope)` returned; `undefined` for no cursor. A
+ * cursor of another scope, not of this format, or whose position fails `check` (a type guard or a
+ * zod schema) is a ValidationError naming `cursor`.
+ */
 export function decodeCursor<T>(
   cursor: string | null | undefined,
-  check: (value: unknown) => value is T,
+  check: ((value: unknown) => value is T) | z.ZodType<T>,
+  scope?: unknown,
 ): T | undefined {
   if (cursor === null || cursor === undefined) return undefined
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (check(value)) return value
-  } catch {
-    // falls through to the ValidationError below
+  const envelope = parseEnvelope(cursor)
+  if (envelope && envelope.s === digestOf(scope, envelope.k)) {
+    if (typeof check === 'function') {
+      if (check(envelope.k)) return envelope.k
+    } else {
+      const parsed = check.safeParse(envelope.k)
+      if (parsed.success) return parsed.data
+    }
   }
-  throw new ValidationError([{ path: 'cursor', message: 'is not a cursor returned by this listing' }])
+  throw invalidCursor()
 }
 
-const isKey = (value: unknown): value is Key =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
+const CURSOR_VERSION = 1
+const CursorEnvelopeSchema = z.strictObject({ v: z.literal(CURSOR_VERSION), s: z.string(), k: z.unknown() })
+type CursorEnvelope = z.infer<typeof CursorEnvelopeSchema>
+
+function invalidCursor(cause?: unknown): ValidationError {
+  return new ValidationError(
+    [{ path: 'cursor', message: 'is not a cursor returned by this listing' }],
+    cause === undefined ? undefined : { cause },
+  )
+}
+
+/** Binds a position to its listing: a position moved into another listing's cursor is refused too. */
+function digestOf(scope: unknown, state: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([scope ?? null, state ?? null]))
+    .digest('base64url')
+    .slice(0, 16)
+}
+
+/** The envelope of a well-formed cursor (no number JSON cannot hold, such as `1e999`), else undefined. */
+function parseEnvelope(cursor: string): CursorEnvelope | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'), (_, inner) => {
+      if (typeof inner === 'number' && !Number.isFinite(inner)) throw new RangeError('not a finite number')
+      return inner
+    })
+    const parsed = CursorEnvelopeSchema.safeParse(value)
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** A Query to page through: its input, the key attributes of its index, and how to read an item. */
 export interface PagedQuery<T> {
@@ -70,27 +120,123 @@ export async function queryPage<T>(
   options: ListOptions | undefined,
 ): Promise<ListResult<T>> {
   const limit = pageSize(options)
-  let start = decodeCursor(options?.cursor, isKey)
+  const scope = scopeOf(query)
+  const start = decodeCursor(options?.cursor, (value): value is Key => isPositionOf(query, value), scope)
+  const page = await queryFrom(client, query, limit, start)
+  return { items: page.rows.map((row) => row.item), cursor: page.next && encodeCursor(page.next, scope) }
+}
+
+interface QueryRows<T> {
+  rows: { raw: Record<string, unknown>; item: T }[]
+  /** The key to go on after, or null when the Query is done. */
+  next: Key | null
+}
+
+/** Up to `limit` items of `query` after `start` (a position a cursor of this query held). */
+async function queryFrom<T>(
+  client: DynamoDBClientLike,
+  query: PagedQuery<T>,
+  limit: number,
+  start: Key | undefined,
+): Promise<QueryRows<T>> {
   const found: { raw: Record<string, unknown>; item: T }[] = []
+  let from = start
   for (let request = 0; request < READ_BUDGET; request++) {
-    const output = (await client.send(
-      new QueryCommand({ ...query.input, Limit: limit - found.length + 1, ExclusiveStartKey: start }),
-    )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Key }
+    const output = (await sendQuery(
+      client,
+      query,
+      limit - found.length + 1,
+      from,
+      request === 0 && start,
+    )) as {
+      Items?: Record<string, unknown>[]
+      LastEvaluatedKey?: Key
+    }
     for (const raw of output.Items ?? []) {
       const item = await query.read(raw)
       if (item !== undefined) found.push({ raw, item })
     }
     if (found.length > limit) {
-      const last = found[limit - 1]!.raw
-      return {
-        items: found.slice(0, limit).map((f) => f.item),
-        cursor: encodeCursor(pick(last, query.keyAttributes)),
-      }
+      return { rows: found.slice(0, limit), next: pick(found[limit - 1]!.raw, query.keyAttributes) }
     }
-    if (!output.LastEvaluatedKey) return { items: found.map((f) => f.item), cursor: null }
-    start = output.LastEvaluatedKey
+    if (!output.LastEvaluatedKey) return { rows: found, next: null }
+    from = output.LastEvaluatedKey
   }
-  return { items: found.map((f) => f.item), cursor: start ? encodeCursor(start) : null }
+  return { rows: found, next: from ?? null }
+}
+
+/** A start key from a cursor that the engine still refuses (outside the key condition's range) is the cursor's fault. */
+async function sendQuery<T>(
+  client: DynamoDBClientLike,
+  query: PagedQuery<T>,
+  limit: number,
+  start: Key | undefined,
+  fromCursor: unknown,
+): Promise<unknown> {
+  try {
+    return await client.send(new QueryCommand({ ...query.input, Limit: limit, ExclusiveStartKey: start }))
+  } catch (error) {
+    if (fromCursor && awsErrorName(error) === 'ValidationException') throw invalidCursor(error)
+    throw error
+  }
+}
+
+/** The key conditions of a Query: attributes it pins to a value, and to a prefix. */
+function keyConditions(input: QueryCommandInput): {
+  equal: [string, unknown][]
+  prefix: [string, unknown][]
+} {
+  const expression = input.KeyConditionExpression ?? ''
+  const names = input.ExpressionAttributeNames ?? {}
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>
+  const pair = (match: RegExpMatchArray): [string, unknown] => [
+    names[match[1]!] ?? match[1]!,
+    values[match[2]!],
+  ]
+  return {
+    equal: [...expression.matchAll(/([#\w]+)\s*=\s*(:\w+)/g)].map(pair),
+    prefix: [...expression.matchAll(/begins_with\s*\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)/gi)].map(pair),
+  }
+}
+
+/**
+ * What a cursor of `query` is bound to: table, index, order, key attributes and the key condition
+ * with its equality and prefix values (the partition: a site, run or page). Range bounds are left
+ * out: a cutoff computed from the clock moves from one page to the next.
+ */
+function scopeOf(query: PagedQuery<unknown>): unknown {
+  const { input } = query
+  return [
+    input.TableName,
+    input.IndexName ?? null,
+    input.ScanIndexForward !== false,
+    input.KeyConditionExpression ?? null,
+    query.keyAttributes,
+    keyConditions(input),
+  ]
+}
+
+const KeyValueSchema = z.union([z.string(), z.number()])
+
+/** A key `query` could have returned: its key attributes only, typed, inside its key condition. */
+function isPositionOf(query: PagedQuery<unknown>, value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const entries = Object.entries(value)
+  if (entries.length === 0) return false
+  if (
+    !entries.every(([name, v]) => query.keyAttributes.includes(name) && KeyValueSchema.safeParse(v).success)
+  )
+    return false
+  const key = value as Key
+  const { equal, prefix } = keyConditions(query.input)
+  return (
+    equal.every(([name, v]) => !query.keyAttributes.includes(name) || key[name] === v) &&
+    prefix.every(
+      ([name, v]) =>
+        !query.keyAttributes.includes(name) ||
+        (typeof key[name] === 'string' && typeof v === 'string' && key[name].startsWith(v)),
+    )
+  )
 }
 
 /** Every item of a Query, page by page (deletes and migrations). */
@@ -127,27 +273,22 @@ export async function mergedQueryPage<T>(
   options: ListOptions | undefined,
 ): Promise<ListResult<T>> {
   const limit = pageSize(options)
+  const scope = partitions.map(scopeOf)
   const positions =
     decodeCursor(
       options?.cursor,
-      (value): value is (Key | true | null)[] => Array.isArray(value) && value.length === partitions.length,
+      (value): value is (Key | true | null)[] =>
+        Array.isArray(value) &&
+        value.length === partitions.length &&
+        value.every((p, i) => p === true || p === null || isPositionOf(partitions[i]!, p)),
+      scope,
     ) ?? partitions.map(() => null)
   const pages = await Promise.all(
     partitions.map(async (partition, index) => {
       const position = positions[index]
       if (position === true) return { rows: [], done: true }
-      const cursor = position ? encodeCursor(position) : null
-      const rows: { raw: Record<string, unknown>; item: T }[] = []
-      const reader: PagedQuery<T> = {
-        ...partition,
-        read: async (raw) => {
-          const item = await partition.read(raw)
-          if (item !== undefined) rows.push({ raw, item })
-          return item
-        },
-      }
-      const page = await queryPage(client, reader, { limit, cursor })
-      return { rows, done: page.cursor === null }
+      const page = await queryFrom(client, partition, limit, position ?? undefined)
+      return { rows: page.rows, done: page.next === null }
     }),
   )
   const merged = pages
@@ -163,8 +304,10 @@ export async function mergedQueryPage<T>(
       next[partition] = pick(taken[taken.length - 1]!.raw, partitions[partition]!.keyAttributes)
   })
   const finished = next.every((position) => position === true)
-  return { items: merged.map((row) => row.item), cursor: finished ? null : encodeCursor(next) }
+  return { items: merged.map((row) => row.item), cursor: finished ? null : encodeCursor(next, scope) }
 }
+
+const ChainPositionSchema = z.strictObject({ q: z.number().int().nonnegative(), c: z.string().nullable() })
 
 /**
  * A listing that reads several Queries one after another (all of the first, then the second…).
@@ -176,23 +319,24 @@ export async function chainedQueryPage<T>(
   options: ListOptions | undefined,
 ): Promise<ListResult<T>> {
   const limit = pageSize(options)
+  const scope = queries.map(scopeOf)
   const position = decodeCursor(
     options?.cursor,
-    (value): value is { q: number; c: string | null } =>
-      typeof (value as { q?: unknown })?.q === 'number' && (value as { q: number }).q < queries.length,
+    ChainPositionSchema.refine((p) => p.q < queries.length),
+    scope,
   ) ?? { q: 0, c: null }
   const items: T[] = []
   let { q, c } = position
   while (q < queries.length) {
     const page = await queryPage(client, queries[q]!, { limit: limit - items.length, cursor: c })
     items.push(...page.items)
-    if (page.cursor !== null) return { items, cursor: encodeCursor({ q, c: page.cursor }) }
+    if (page.cursor !== null) return { items, cursor: encodeCursor({ q, c: page.cursor }, scope) }
     q++
     c = null
     if (items.length === limit) {
       // Full, and this Query is done: whether the next ones hold anything is left to the next page,
       // unless none is left.
-      return { items, cursor: q < queries.length ? encodeCursor({ q, c: null }) : null }
+      return { items, cursor: q < queries.length ? encodeCursor({ q, c: null }, scope) : null }
     }
   }
   return { items, cursor: null }

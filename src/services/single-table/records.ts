@@ -6,6 +6,7 @@ import { CrawlRunSchema, FrontierItemSchema, type Page, PageSchema, SiteSchema }
 import type { LogicalRecord, ReadResult, RecordCodec } from '../records.js'
 import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { encodeBody } from '../shared/bodies.js'
+import { recordWithoutCredentials } from '../shared/credentials.js'
 import { isExpired } from '../shared/frontier.js'
 import { toStored } from '../shared/stored.js'
 import type { StoredVersion } from '../shared/versions.js'
@@ -154,5 +155,5 @@ function pageAttributes(page: Page) {
 }
 
 function record(r: LogicalRecord): ReadResult {
-  return { kind: 'record', record: r }
+  return { kind: 'record', record: recordWithoutCredentials(r) }
 }
