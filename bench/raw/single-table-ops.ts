@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { Page, PageVersion } from '../../src/index.js'
-import { keyPart } from '../../src/keys/key-part.js'
+import { earlierTokenNames, newWriteToken } from '../../src/services/shared/replay-safe.js'
 import { inLanes } from '../support/concurrency.js'
 import type { RawClient } from '../support/raw-client.js'
 import {
@@ -10,8 +10,10 @@ import {
   livePagesQuery,
   pageAttributes,
   pageByUrlKey,
+  pageCountAttributes,
   pageCountKey,
   pageKey,
+  takenAttributes,
   versionItem,
 } from './single-table-keys.js'
 
@@ -22,6 +24,26 @@ interface CountDelta {
   total: number
   live: number
 }
+
+/** The page's token slots, newest first: `writeToken`, then the earlier saves' (the library's names). */
+const TOKEN_SLOTS = ['writeToken', ...earlierTokenNames('writeToken', '')]
+const SAVE_NAMES: Record<string, string> = {
+  ...Object.fromEntries(TOKEN_SLOTS.map((name, i) => [`#t${i}`, name])),
+  '#revision': 'revision',
+  '#priorSeen': 'priorFirstSeen',
+  '#priorTomb': 'priorIsTombstone',
+  '#seen': 'firstSeen',
+  '#tomb': 'isTombstone',
+}
+/** A save's token into the first slot, each earlier token one slot down, and the pre-image. */
+const SAVE_BOOKKEEPING = [
+  '#t0 = :token',
+  ...TOKEN_SLOTS.slice(1).map((_, i) => `#t${i + 1} = if_not_exists(#t${i}, :none)`),
+  '#priorSeen = if_not_exists(#seen, :null)',
+  '#priorTomb = if_not_exists(#tomb, :false)',
+].join(', ')
+/** Not applied yet: no slot holds the save's token. */
+const SAVE_CONDITION = `NOT (${TOKEN_SLOTS.map((_, i) => `#t${i} = :token`).join(' OR ')})`
 
 /** Concurrency of the library's savePagesBulk, used for the raw bulk save too. */
 export const BULK_LANES = 16
@@ -41,36 +63,30 @@ export class RawSingleTable {
 
   /**
    * Replaces a page with one UpdateItem that adds 1 to `revision`, replay-safe as the library's
-   * save is: it stores a random write token and the pre-image the counts need (`if_not_exists`
-   * reads the item as it was), conditional on the item not holding that token yet. Returns the
-   * count change.
+   * save is: it stores a fresh token (10 characters and the page's liveness after the save, `l` /
+   * `t`), shifts the tokens of the saves before it down the `RECENT_SAVES - 1` earlier slots ('-'
+   * in a slot that never held one), stores the pre-image the counts need (`if_not_exists` reads
+   * the item as it was), and is conditional on no slot holding its token. Returns the count
+   * change. (The library's recovery when that condition fails — a replay — is not mirrored: the
+   * bench never replays.)
    */
   async writePage(page: Page): Promise<CountDelta> {
     const { set, removed } = pageAttributes(page)
-    const names: Record<string, string> = {
-      '#revision': 'revision',
-      '#token': 'writeToken',
-      '#priorSeen': 'priorFirstSeen',
-      '#priorTomb': 'priorIsTombstone',
-      '#seen': 'firstSeen',
-      '#tomb': 'isTombstone',
-    }
+    const names: Record<string, string> = { ...SAVE_NAMES }
     const values: Item = {
       ':one': 1,
-      ':token': randomBytes(12).toString('base64url'),
+      ':token': `${newWriteToken()}${page.isTombstone ? 't' : 'l'}`,
+      ':none': '-',
       ':null': null,
       ':false': false,
     }
-    const assignments = Object.entries(set).map(([name, value], i) => {
+    const assignments = [SAVE_BOOKKEEPING]
+    for (const [name, value] of Object.entries(set)) {
+      const i = assignments.length
       names[`#s${i}`] = name
       values[`:s${i}`] = value
-      return `#s${i} = :s${i}`
-    })
-    assignments.unshift(
-      '#token = :token',
-      '#priorSeen = if_not_exists(#seen, :null)',
-      '#priorTomb = if_not_exists(#tomb, :false)',
-    )
+      assignments.push(`#s${i} = :s${i}`)
+    }
     const removals = removed.map((name, i) => {
       names[`#r${i}`] = name
       return `#r${i}`
@@ -80,7 +96,7 @@ export class RawSingleTable {
         TableName: this.table,
         Key: pageKey(page.siteId, page.pageId),
         UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #revision :one`,
-        ConditionExpression: 'attribute_not_exists(#token) OR #token <> :token',
+        ConditionExpression: SAVE_CONDITION,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'UPDATED_OLD',
@@ -101,32 +117,22 @@ export class RawSingleTable {
   async addCounts(siteId: string, delta: CountDelta): Promise<void> {
     if (delta.total === 0 && delta.live === 0) return
     const token = `${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}`
-    const common = {
-      TableName: this.table,
-      Key: pageCountKey(siteId),
-      ExpressionAttributeNames: {
-        '#e': '__edb_e__',
-        '#v': '__edb_v__',
-        '#total': 'total',
-        '#live': 'live',
-        '#writers': 'countWriters',
-      },
-    }
-    const values = {
-      ':site': keyPart(siteId),
-      ':e': 'pagecount',
-      ':v': '1',
-      ':total': delta.total,
-      ':live': delta.live,
-    }
+    const names: Record<string, string> = { '#total': 'total', '#live': 'live', '#writers': 'countWriters' }
+    const values: Item = { ':total': delta.total, ':live': delta.live }
+    const identity = Object.entries(pageCountAttributes(siteId)).map(([name, value], i) => {
+      names[`#c${i}`] = name
+      values[`:c${i}`] = value
+      return `#c${i} = :c${i}`
+    })
+    const common = { TableName: this.table, Key: pageCountKey(siteId) }
+    const counts = `${identity.join(', ')} ADD #total :total, #live :live`
     try {
       await this.raw.send(
         new UpdateCommand({
           ...common,
-          ExpressionAttributeNames: { ...common.ExpressionAttributeNames, '#me': this.writer },
-          UpdateExpression:
-            'SET #writers.#me = :token, siteKey = :site, #e = :e, #v = :v ADD #total :total, #live :live',
+          UpdateExpression: `SET #writers.#me = :token, ${counts}`,
           ConditionExpression: 'attribute_not_exists(#writers.#me) OR #writers.#me <> :token',
+          ExpressionAttributeNames: { ...names, '#me': this.writer },
           ExpressionAttributeValues: { ...values, ':token': token },
           ReturnValues: 'ALL_NEW',
         }),
@@ -140,9 +146,9 @@ export class RawSingleTable {
       await this.raw.send(
         new UpdateCommand({
           ...common,
-          UpdateExpression:
-            'SET #writers = :writers, siteKey = :site, #e = :e, #v = :v ADD #total :total, #live :live',
+          UpdateExpression: `SET #writers = :writers, ${counts}`,
           ConditionExpression: 'attribute_not_exists(#writers)',
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ...values, ':writers': { [this.writer]: token } },
         }),
       )
@@ -174,18 +180,26 @@ export class RawSingleTable {
     return Items?.[0]
   }
 
+  /**
+   * A page of a site's live pages as the library reads it: one more item asked for than wanted,
+   * so a full last page needs no further Query; the cursor (the last item's table and gsi1 keys)
+   * only when more follow.
+   */
   async listLivePages(siteId: string, limit: number): Promise<{ items: Item[]; cursor?: Item }> {
     const query = livePagesQuery(siteId)
-    const { Items, LastEvaluatedKey } = await this.raw.send<{ Items?: Item[]; LastEvaluatedKey?: Item }>(
+    const { Items = [] } = await this.raw.send<{ Items?: Item[] }>(
       new QueryCommand({
         TableName: this.table,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
         ExpressionAttributeValues: { ':pk': query.pk, ':prefix': query.skPrefix },
-        Limit: limit,
+        Limit: limit + 1,
       }),
     )
-    return { items: Items ?? [], ...(LastEvaluatedKey ? { cursor: LastEvaluatedKey } : {}) }
+    if (Items.length <= limit) return { items: Items }
+    const items = Items.slice(0, limit)
+    const { pk, sk, gsi1pk, gsi1sk } = items.at(-1)!
+    return { items, cursor: { pk, sk, gsi1pk, gsi1sk } }
   }
 
   /** The version first, then the page pointing at it (the library's order). */
@@ -195,8 +209,10 @@ export class RawSingleTable {
   }
 
   /**
-   * Claims the next pending item of a run: one Query of the pending partition (2 candidates), then
-   * an UpdateItem conditional on `status = pending`, moving it to the in_progress partition.
+   * Claims the next pending item of a run as the library's claim of one does: one Query of the
+   * pending partition (2 candidates), then per candidate until one is won an UpdateItem that moves
+   * it to the in_progress partition with a lease computed at that take and the take's token,
+   * conditional on it still being pending or already holding this take (a resend).
    */
   async claimOne(runId: string, workerId: string, leaseSeconds = 300): Promise<Item | null> {
     const pending = frontierStatusQuery(runId, 'pending')
@@ -209,34 +225,52 @@ export class RawSingleTable {
         Limit: 2,
       }),
     )
-    const now = new Date()
     for (const candidate of Items ?? []) {
-      try {
-        const { Attributes } = await this.raw.send<{ Attributes?: Item }>(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: frontierKey(runId, String(candidate.itemId)),
-            UpdateExpression:
-              'SET #status = :claimed, workerId = :worker, leaseExpiresAt = :lease, startedAt = :now, gsi1pk = :gsi1pk',
-            ConditionExpression: '#status = :pending',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':claimed': 'in_progress',
-              ':pending': 'pending',
-              ':worker': workerId,
-              ':lease': new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
-              ':now': now.toISOString(),
-              ':gsi1pk': frontierStatusQuery(runId, 'in_progress').pk,
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        )
-        return Attributes ?? null
-      } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error
-      }
+      const taken = await this.take(runId, String(candidate.itemId), workerId, leaseSeconds)
+      if (taken) return taken
     }
     return null
+  }
+
+  private async take(runId: string, itemId: string, workerId: string, leaseSeconds: number) {
+    const now = Date.now()
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#worker': 'workerId',
+      '#lease': 'leaseExpiresAt',
+      '#started': 'startedAt',
+      '#token': 'writeToken',
+    }
+    const values: Item = {
+      ':claimed': 'in_progress',
+      ':pending': 'pending',
+      ':worker': workerId,
+      ':lease': new Date(now + leaseSeconds * 1000).toISOString(),
+      ':now': new Date(now).toISOString(),
+      ':token': newWriteToken(),
+    }
+    const keys = Object.entries(takenAttributes(runId, itemId)).map(([name, value], i) => {
+      names[`#k${i}`] = name
+      values[`:k${i}`] = value
+      return `#k${i} = :k${i}`
+    })
+    try {
+      const { Attributes } = await this.raw.send<{ Attributes?: Item }>(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: frontierKey(runId, itemId),
+          UpdateExpression: `SET #status = :claimed, #worker = :worker, #lease = :lease, #started = :now, #token = :token, ${keys.join(', ')}`,
+          ConditionExpression: '((#status = :pending) OR (#status = :claimed AND #token = :token))',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      )
+      return Attributes ?? null
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error
+      return null
+    }
   }
 
   /** savePagesBulk's work: one revision-adding UpdateItem per page, 16 at once, then the counts. */

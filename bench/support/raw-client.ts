@@ -29,6 +29,7 @@ export class RawClient {
   readonly doc: DynamoDBDocumentClient
   private readonly recorder = new MetricsRecorder()
   private readonly counts: ItemCounts = { read: 0, returned: 0 }
+  private readonly listeners = new Set<(operation: string, input: object) => void>()
 
   constructor(endpoint: string) {
     this.doc = DynamoDBDocumentClient.from(loopbackClient(endpoint), {
@@ -41,6 +42,7 @@ export class RawClient {
     const operation = known ?? command.constructor.name.replace(/Command$/, '')
     const input = command.input as { ReturnConsumedCapacity?: string } | undefined
     if (input && known) input.ReturnConsumedCapacity ??= 'TOTAL'
+    for (const listener of this.listeners) listener(operation, input ?? {})
     let output: { ConsumedCapacity?: unknown } | undefined
     try {
       output = (await this.doc.send(command as never)) as { ConsumedCapacity?: unknown }
@@ -53,6 +55,12 @@ export class RawClient {
       )
     }
     return output as T
+  }
+
+  /** Calls `listener` with each request about to be sent (as the library's transport does); returns the unsubscribe. */
+  onRequest(listener: (operation: string, input: object) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   metrics(): RequestMetrics {
