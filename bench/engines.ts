@@ -9,6 +9,8 @@ export interface RunningEngine {
   /** What the figures were measured on, as the report states it. */
   label: string
   endpoint: string
+  /** The engine's own process, when it runs in one (DynamoDB Local); undefined for dynalite in this process. */
+  pid?: number
   stop(): Promise<void>
 }
 
@@ -36,5 +38,12 @@ export function engineLabel(name: EngineName): string {
  */
 export async function startEngine(name: EngineName): Promise<RunningEngine> {
   const engine = name === 'dynalite' ? await startLocalEngine() : await startDynamoDBLocal()
-  return { name, label: engineLabel(name), endpoint: engine.endpoint, stop: () => engine.stop() }
+  const pid = (engine as { pid?: number }).pid
+  return {
+    name,
+    label: engineLabel(name),
+    endpoint: engine.endpoint,
+    ...(pid !== undefined ? { pid } : {}),
+    stop: () => engine.stop(),
+  }
 }

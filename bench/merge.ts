@@ -16,6 +16,7 @@ const SECTION_FIELDS: Record<SectionName, (keyof BenchResults)[]> = {
   overhead: ['overhead'],
   growth: ['growth'],
   crawl: ['crawl'],
+  distributed: ['distributed'],
   memory: ['memory', 'migrationMemory'],
 }
 
@@ -27,8 +28,8 @@ export function mergeResults(base: BenchResults, later: BenchResults): BenchResu
   const engines = later.engines.filter((e) => e.measured).map((e) => e.name)
   for (const section of later.sections) {
     for (const field of SECTION_FIELDS[section]) {
-      const kept = (base[field] as Rows).filter((row) => !engines.includes(row.engine as EngineName))
-      ;(merged as unknown as Record<string, Rows>)[field] = [...kept, ...(later[field] as Rows)]
+      const kept = ((base[field] ?? []) as Rows).filter((row) => !engines.includes(row.engine as EngineName))
+      ;(merged as unknown as Record<string, Rows>)[field] = [...kept, ...((later[field] ?? []) as Rows)]
     }
   }
   const replaced = <R extends { engine: EngineName; section: SectionName }>(rows: R[]) =>

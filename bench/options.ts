@@ -1,13 +1,20 @@
 import { parseArgs } from 'node:util'
 
 export type EngineName = 'dynalite' | 'dynamodb-local'
-export type SectionName = 'patterns' | 'overhead' | 'growth' | 'crawl' | 'memory'
+export type SectionName = 'patterns' | 'overhead' | 'growth' | 'crawl' | 'distributed' | 'memory'
 
 /** The overhead goal: library throughput at least this share of the raw SDK's, per operation. */
 export const OVERHEAD_GOAL = 0.9
 
 export const ENGINE_NAMES: readonly EngineName[] = ['dynalite', 'dynamodb-local']
-export const SECTION_NAMES: readonly SectionName[] = ['patterns', 'overhead', 'growth', 'crawl', 'memory']
+export const SECTION_NAMES: readonly SectionName[] = [
+  'patterns',
+  'overhead',
+  'growth',
+  'crawl',
+  'distributed',
+  'memory',
+]
 
 /** How much work each section does: the full run, or the quick smoke run. */
 export interface BenchSizes {
@@ -32,10 +39,33 @@ export interface BenchSizes {
   crawlShardedWorkers: number | null
   /** Wall time a crawl simulation may take before it stops (and says so). */
   crawlBudgetSeconds: number
+  /** The distributed simulation (engine, proxy and workers in processes of their own). */
+  distributed: DistributedSizes
   /** Pages of the bulk save whose peak RSS the memory section reports. */
   memoryPages: number
   /** Source sizes (records) of the migrations whose peak RSS the memory section reports. */
   migrationRecords: number[]
+}
+
+export interface DistributedSizes {
+  /** URLs of each simulation's frontier (a fresh run each). */
+  urls: number
+  /** Worker counts, each run with every shard count of `shards` (single-table). */
+  workers: number[]
+  shards: number[]
+  /** Worker counts on the multi-table layout (one run partition). */
+  multiTableWorkers: number[]
+  /** Workers per process at most (more processes for more workers; see `processesFor`). */
+  workersPerProcess: number
+  /** Round-trip the proxy adds to every request (about one AWS region). */
+  roundTripMs: number
+  /** Wall time a simulation may take before it stops (and says so). */
+  rowSeconds: number
+  /** The budget mode: WCU/s per partition key value, the burst a partition banks, and its simulations. */
+  budgetWcuPerSecond: number
+  budgetBurstWcu: number
+  budgetWorkers: number
+  budgetShards: number[]
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -52,6 +82,22 @@ export const FULL_SIZES: BenchSizes = {
   crawlWorkers: [1, 4, 16],
   crawlShardedWorkers: 16,
   crawlBudgetSeconds: 900,
+  distributed: {
+    urls: 2_000,
+    workers: [1, 4, 16, 64],
+    shards: [1, 16],
+    multiTableWorkers: [1, 16],
+    workersPerProcess: 4,
+    roundTripMs: 4,
+    rowSeconds: 30,
+    // DynamoDB's 1,000 WCU/s per partition scaled down 200×: 8 shards' budget (~18 pages/s at
+    // ~2.2 frontier WCU per page) then stays under this 2-core machine's CPU ceiling, so the
+    // budget, not the CPU, is what the budget rows measure.
+    budgetWcuPerSecond: 5,
+    budgetBurstWcu: 5,
+    budgetWorkers: 16,
+    budgetShards: [1, 8],
+  },
   memoryPages: 100_000,
   migrationRecords: [10_000, 100_000],
 }
@@ -76,6 +122,19 @@ export const QUICK_SIZES: BenchSizes = {
   crawlWorkers: [1, 4, 16],
   crawlShardedWorkers: 16,
   crawlBudgetSeconds: 60,
+  distributed: {
+    urls: 500,
+    workers: [1, 4],
+    shards: [1],
+    multiTableWorkers: [],
+    workersPerProcess: 4,
+    roundTripMs: 4,
+    rowSeconds: 8,
+    budgetWcuPerSecond: 5,
+    budgetBurstWcu: 5,
+    budgetWorkers: 4,
+    budgetShards: [1],
+  },
   memoryPages: 10_000,
   migrationRecords: [2_000],
 }
@@ -87,6 +146,8 @@ export interface BenchOptions {
   /** Where results.json and performance.md go; `null` = bench/results.json and docs/performance.md. */
   outDir: string | null
   sections: SectionName[]
+  /** Whether `--sections` named them (a section DynamoDB Local skips by default runs there when named). */
+  sectionsNamed: boolean
   sizes: BenchSizes
 }
 
@@ -116,6 +177,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     engines: listOf(values.engines ?? (quick ? 'dynalite' : undefined), ENGINE_NAMES, 'engine'),
     sections: listOf(values.sections, SECTION_NAMES, 'section'),
+    sectionsNamed: values.sections !== undefined,
     outDir: values.out ?? null,
     sizes: quick ? QUICK_SIZES : FULL_SIZES,
   }

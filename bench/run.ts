@@ -14,6 +14,7 @@ import { environment } from './report/environment.js'
 import { renderMarkdown } from './report/markdown.js'
 import type { BenchResults } from './report/types.js'
 import { runCrawl } from './sections/crawl.js'
+import { runDistributed } from './sections/distributed.js'
 import { type GrowthOptions, measureGrowth, type SeededGrowth, seedGrowth } from './sections/growth.js'
 import { runMemory } from './sections/memory.js'
 import { runOverhead } from './sections/overhead.js'
@@ -34,13 +35,18 @@ const FULL_RUN_HEAP_MB = 8_192
  */
 const DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns', 'overhead']
 const QUICK_DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns']
+/** Sections DynamoDB Local runs only when `--sections` names them (its JVM is the engine process then). */
+const DYNAMODB_LOCAL_ON_REQUEST: SectionName[] = ['distributed']
 
 /** Sections that seed thousands of pages: in a quick run, on the first layout only. */
 const HEAVY_SECTIONS: SectionName[] = ['growth', 'crawl', 'memory']
 
 function sectionsFor(engine: EngineName, options: BenchOptions): SectionName[] {
   if (engine !== 'dynamodb-local') return options.sections
-  const allowed = options.quick ? QUICK_DYNAMODB_LOCAL_SECTIONS : DYNAMODB_LOCAL_SECTIONS
+  const allowed = [
+    ...(options.quick ? QUICK_DYNAMODB_LOCAL_SECTIONS : DYNAMODB_LOCAL_SECTIONS),
+    ...(options.sectionsNamed ? DYNAMODB_LOCAL_ON_REQUEST : []),
+  ]
   return options.sections.filter((s) => allowed.includes(s))
 }
 
@@ -175,6 +181,15 @@ async function measureEngine(
       })
     }
   }
+  // Last: in a quick run the growth seeding children are done by then, so they do not share its CPU.
+  if (sections.includes('distributed')) {
+    await section('distributed', undefined, async () => {
+      const outcome = await runDistributed(engine, LAYOUTS, sizes.distributed, sub('distributed'))
+      results.distributed ??= []
+      results.distributed.push(outcome.result)
+      for (const { layout, reason } of outcome.skipped) skip('distributed', layout, reason)
+    })
+  }
 }
 
 async function main(): Promise<number> {
@@ -203,6 +218,7 @@ async function main(): Promise<number> {
     overhead: [],
     growth: [],
     crawl: [],
+    distributed: [],
     memory: [],
     migrationMemory: [],
     skipped: [],

@@ -1,5 +1,6 @@
 import { date, int } from './format.js'
 import { renderCrawl } from './render-crawl.js'
+import { renderDistributed } from './render-distributed.js'
 import { renderFindings } from './render-findings.js'
 import { renderGrowth } from './render-growth.js'
 import { renderMemory } from './render-memory.js'
@@ -71,6 +72,7 @@ export function renderMarkdown(results: BenchResults): string {
     renderGrowth(results),
     renderCrawl(results),
     renderMemory(results),
+    renderDistributed(results),
     errors(results),
   ]
     .filter(Boolean)

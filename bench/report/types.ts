@@ -24,6 +24,8 @@ export interface BenchResults {
   overhead: OverheadResult[]
   growth: GrowthResult[]
   crawl: CrawlResult[]
+  /** Absent in files written before the section existed. */
+  distributed?: DistributedResult[]
   memory: MemoryRow[]
   /** Peak RSS of migrations (to be measured by the migration work; see bench/memory/scenarios.ts). */
   migrationMemory: MemoryRow[]
@@ -255,4 +257,68 @@ export interface BenchError {
   section: SectionName
   layout?: LayoutName
   message: string
+}
+
+/** CPU a distributed simulation used, per group of processes, against its wall time. */
+export interface DistributedCpu {
+  /** CPU seconds of the engine's process, the proxy (the bench process), and all worker processes. */
+  engineSeconds: number
+  proxySeconds: number
+  workerSeconds: number
+  /** All three / wall seconds / cores: 1 = every core of the machine busy with this simulation. */
+  ours: number
+  /** Every process on the machine (other work included), same scale; null where /proc/stat is missing. */
+  machine: number | null
+  /** CPU milliseconds per page, all three groups together. */
+  msPerPage: number
+  /** What held the row back, when CPU did: `machine` (cores busy), `engine thread`, `proxy thread`; else null. */
+  bound: string | null
+}
+
+export interface DistributedRow {
+  layout: LayoutName
+  workers: number
+  processes: number
+  /** Frontier shards (single-table); 1 for the multi-table layout's one run partition. */
+  frontierShards: number
+  /** Whether the proxy enforced the per-partition write budget. */
+  budget: boolean
+  urls: number
+  pages: number
+  seconds: number
+  pagesPerSec: number
+  /** Library calls per page (one per `send`, as `metrics()` counts them; SDK retries not counted). */
+  requestsPerPage: number
+  /** HTTP requests the proxy received per page: SDK retries of throttled requests included. */
+  httpRequestsPerPage: number
+  rcuPerPage: number
+  wcuPerPage: number
+  /** Requests the budget answered ProvisionedThroughputExceededException, by operation. */
+  throttled: number
+  throttledByOperation: Record<string, number>
+  /** Calls that failed past the SDK's retries (claims, status updates), and items marked failed. */
+  errors: number
+  failedItems: number
+  emptyClaims: number
+  /** Mean round-trip the proxy added per request (timers fire late, never early). */
+  addedRoundTripMs: number
+  /** The partitions written most, in WCU/s over the row's wall time (table and key value). */
+  hottestPartitions: { partition: string; wcuPerSec: number }[]
+  /** WCU the proxy charged, by where each write's size came from. */
+  wcuBySource: Record<string, number>
+  cpu: DistributedCpu
+  /** Why the row stopped before its queue was drained, or null. */
+  stopped: string | null
+}
+
+export interface DistributedResult {
+  engine: EngineName
+  engineLabel: string
+  measuredAt: string
+  roundTripMs: number
+  budget: { wcuPerSecond: number; burstWcu: number }
+  workersPerProcess: number
+  rowSeconds: number
+  cores: number
+  rows: DistributedRow[]
 }

@@ -17,14 +17,14 @@ import type { CrawlOutcome, CrawlResult, CrawlRow, OutcomeCost } from '../report
 import { dropTables } from '../support/drop-tables.js'
 import { mean, timed } from '../support/stats.js'
 
-const SITE = 'crawl'
+export const SITE = 'crawl'
 const CLAIM_LIMIT = 1
 const HOUR = 3_600_000
 
 /** URL `u` is unchanged, changed or new by `u mod 5`: 3 in 5 unchanged, 1 changed, 1 new. */
 export const CRAWL_MIX: Record<CrawlOutcome, number> = { unchanged: 0.6, changed: 0.2, new: 0.2 }
 
-function classOf(u: number): CrawlOutcome {
+export function classOf(u: number): CrawlOutcome {
   const r = u % 5
   return r < 3 ? 'unchanged' : r === 3 ? 'changed' : 'new'
 }
@@ -48,12 +48,12 @@ const simulationKey = ({ workers, frontierShards }: Simulation) =>
   frontierShards === 1 ? String(workers) : `${workers}s${frontierShards}`
 
 /** A known page's URL, or a URL new to the site in simulation `key`. */
-function urlOf(u: number, key: string): string {
+export function urlOf(u: number, key: string): string {
   return classOf(u) === 'new' ? `https://crawl.example/new/${key}/${u}` : `https://crawl.example/docs/${u}`
 }
 
 /** The content hash the simulated fetch of URL `u` sees in simulation `key`. */
-function fetchedHash(u: number, key: string): string {
+export function fetchedHash(u: number, key: string): string {
   return classOf(u) === 'unchanged' ? `c${u}` : `c${u}-w${key}`
 }
 
@@ -90,12 +90,7 @@ export async function runCrawl(
   if ('skipped' in opened) return { result: null, skipped: opened.skipped }
   const { backend, tablePrefix } = opened
   try {
-    const known = Array.from({ length: options.urls }, (_, u) => u).filter((u) => classOf(u) !== 'new')
-    const now = Date.now()
-    for (let i = 0; i < known.length; i += 1_000) {
-      await backend.savePagesBulk(known.slice(i, i + 1_000).map((u) => knownPage(u, now)))
-    }
-    options.log(`seeded ${known.length} known pages`)
+    options.log(`seeded ${await seedKnownPages(backend, options.urls)} known pages`)
     const rows: CrawlRow[] = []
     const simulations: Simulation[] = options.workers.map((workers) => ({ workers, frontierShards: 1 }))
     if (options.shardedWorkers !== null && layout === 'single-table')
@@ -103,30 +98,15 @@ export async function runCrawl(
     for (const simulation of simulations) {
       const key = simulationKey(simulation)
       const runId = `crawl-run-${key}`
-      const items: FrontierItemInput[] = Array.from({ length: options.urls }, (_, u) => {
-        const url = urlOf(u, key)
-        return {
-          itemId: frontierItemIdFor(runId, url),
-          runId,
-          siteId: SITE,
-          url,
-          normalizedUrl: url,
-          urlHash: urlHashFor(url),
-          depth: 1,
-          priority: 0,
-          domain: 'crawl.example',
-        }
-      })
-      // Enqueued with the simulation's shard count: an item's shard is chosen when it is written.
-      const enqueuer = reopenBackend(engine.endpoint, layout, tablePrefix, {
-        frontierShards: simulation.frontierShards,
-      })
-      try {
-        for (let i = 0; i < items.length; i += 1_000)
-          await enqueuer.enqueueFrontierItems(items.slice(i, i + 1_000))
-      } finally {
-        await enqueuer.close()
-      }
+      await enqueueRun(
+        engine.endpoint,
+        layout,
+        tablePrefix,
+        runId,
+        key,
+        options.urls,
+        simulation.frontierShards,
+      )
       rows.push(
         await simulate(
           engine.endpoint,
@@ -162,6 +142,52 @@ export async function runCrawl(
   } finally {
     await backend.close()
     await dropTables(engine.endpoint, tablePrefix)
+  }
+}
+
+/** Saves the pages the crawl will find known (unchanged or changed); returns how many. */
+export async function seedKnownPages(backend: StorageBackend, urls: number): Promise<number> {
+  const known = Array.from({ length: urls }, (_, u) => u).filter((u) => classOf(u) !== 'new')
+  const now = Date.now()
+  for (let i = 0; i < known.length; i += 1_000) {
+    await backend.savePagesBulk(known.slice(i, i + 1_000).map((u) => knownPage(u, now)))
+  }
+  return known.length
+}
+
+/**
+ * Enqueues a run's frontier of `urls` URLs for simulation `key`, with `frontierShards` shards (an
+ * item's shard is chosen when it is written, so the enqueuer has the simulation's shard count).
+ */
+export async function enqueueRun(
+  endpoint: string,
+  layout: LayoutName,
+  tablePrefix: string,
+  runId: string,
+  key: string,
+  urls: number,
+  frontierShards: number,
+): Promise<void> {
+  const items: FrontierItemInput[] = Array.from({ length: urls }, (_, u) => {
+    const url = urlOf(u, key)
+    return {
+      itemId: frontierItemIdFor(runId, url),
+      runId,
+      siteId: SITE,
+      url,
+      normalizedUrl: url,
+      urlHash: urlHashFor(url),
+      depth: 1,
+      priority: 0,
+      domain: 'crawl.example',
+    }
+  })
+  const enqueuer = reopenBackend(endpoint, layout, tablePrefix, { frontierShards })
+  try {
+    for (let i = 0; i < items.length; i += 1_000)
+      await enqueuer.enqueueFrontierItems(items.slice(i, i + 1_000))
+  } finally {
+    await enqueuer.close()
   }
 }
 
@@ -294,7 +320,7 @@ async function simulate(
 }
 
 /** The per-page sequence after the claim: read the page, then a version commit or a plain save. */
-async function crawlPage(
+export async function crawlPage(
   backend: StorageBackend,
   runId: string,
   url: string,

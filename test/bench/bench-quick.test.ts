@@ -35,7 +35,7 @@ const finite = (value: number) => Number.isFinite(value)
 
 /**
  * Runs the quick bench on dynalite into a temporary directory, so the bench cannot rot unnoticed.
- * About two minutes on an idle 2-core machine; the timeout leaves room for a busy one.
+ * About two and a half minutes on an idle 2-core machine (the distributed section about 40 s of it); the timeout leaves room for a busy one.
  */
 describe('npm run bench -- --quick', () => {
   const out = mkdtempSync(join(tmpdir(), 'ragcrawl-bench-'))
@@ -81,6 +81,17 @@ describe('npm run bench -- --quick', () => {
     expect(results.crawl[0]!.rows.every((row) => row.outcomes.unchanged.versionWritesPerPage === 0)).toBe(
       true,
     )
+    const distributed = results.distributed?.[0]
+    expect(distributed?.rows.filter((row) => !row.budget).map((row) => row.workers)).toEqual(
+      results.sizes.distributed.workers,
+    )
+    for (const row of distributed?.rows ?? []) {
+      expect(row.pages, `${row.workers} workers`).toBeGreaterThan(0)
+      expect(finite(row.requestsPerPage) && finite(row.cpu.msPerPage), `${row.workers} workers`).toBe(true)
+      expect(row.addedRoundTripMs).toBeGreaterThanOrEqual(results.sizes.distributed.roundTripMs)
+    }
+    // The budget is far below what the budget row's workers would write: it throttles.
+    expect(distributed?.rows.find((row) => row.budget)?.throttled).toBeGreaterThan(0)
     expect(results.memory).toContainEqual(
       expect.objectContaining({ scenario: 'bulk-save-pages', items: results.sizes.memoryPages }),
     )
@@ -95,5 +106,6 @@ describe('npm run bench -- --quick', () => {
     expect(markdown).toMatch(/^# Performance/)
     expect(markdown).toContain('**Quick run**')
     for (const pattern of ACCESS_PATTERNS) expect(markdown).toContain(`| ${pattern.name} |`)
+    expect(markdown).toContain('## 6. Distributed crawl simulation')
   }, 600_000)
 })

@@ -21,6 +21,8 @@ export async function freeLoopbackPort(): Promise<number> {
 
 export interface DynamoDBLocal {
   endpoint: string
+  /** The JVM's process id (the bench reads its CPU time). */
+  pid?: number
   stop(): Promise<void>
 }
 
@@ -53,6 +55,7 @@ export async function startDynamoDBLocal(): Promise<DynamoDBLocal> {
   if (Date.now() >= deadline) throw new Error(`DynamoDB Local did not start: ${output}`)
   return {
     endpoint,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()

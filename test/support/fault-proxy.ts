@@ -1,6 +1,16 @@
-import { Agent, createServer, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import * as zlib from 'node:zlib'
+import { createServer } from 'node:http'
+import {
+  ERROR_PREFIX,
+  type Forward,
+  forwarderTo,
+  keepAliveAgent,
+  listenOnLoopback,
+  operationOf,
+  passThrough,
+  readBody,
+  sendJson,
+  throughputExceeded,
+} from '../../bench/support/http-proxy.js'
 import { assertLoopbackEndpoint } from '../../src/testing/index.js'
 
 /**
@@ -82,10 +92,6 @@ export const DATA_OPERATIONS = [
   'ExecuteTransaction',
 ]
 
-const TARGET_PREFIX = 'DynamoDB_20120810.'
-const JSON_TYPE = 'application/x-amz-json-1.0'
-const ERROR_PREFIX = 'com.amazonaws.dynamodb.v20120810#'
-
 type WriteRequests = Record<string, unknown[]>
 
 /** mulberry32: a small deterministic PRNG giving floats in [0, 1). */
@@ -127,14 +133,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     unprocessedItems: 0,
     byOperation: {},
   }
-  const agent = new Agent({ keepAlive: true })
+  const agent = keepAliveAgent()
+  const send = forwarderTo(target, agent)
+  const forward: Forward = (req, body, done) => {
+    stats.forwarded++
+    send(req, body, done)
+  }
 
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('error', () => res.destroy())
-    req.on('end', () => {
-      const body = Buffer.concat(chunks)
+    readBody(req, res, (body) => {
       const operation = operationOf(req.headers)
       stats.requests++
       if (operation) stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1
@@ -144,10 +151,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       let edge = rates.throttle
       if (draw < edge) {
         stats.throttle++
-        return sendJson(res, 400, {
-          __type: `${ERROR_PREFIX}ProvisionedThroughputExceededException`,
-          message: 'The level of configured provisioned throughput for the table was exceeded (fault proxy)',
-        })
+        return sendJson(
+          res,
+          400,
+          throughputExceeded(
+            'The level of configured provisioned throughput for the table was exceeded (fault proxy)',
+          ),
+        )
       }
       edge += rates.serverError
       if (draw < edge) {
@@ -197,72 +207,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     })
   })
 
-  /** Sends `body` to the engine and hands its whole answer to `done`; a failed exchange drops the client. */
-  function forward(
-    req: IncomingMessage,
-    body: Buffer,
-    done: (status: number, headers: IncomingHttpHeaders, body: Buffer) => void,
-  ): void {
-    stats.forwarded++
-    const headers: Record<string, string | string[]> = {}
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name)) continue
-      headers[name] = value
-    }
-    headers['content-length'] = String(body.length)
-    delete headers['accept-encoding'] // keep the engine's answer plain JSON, so it can be rewritten
-    const upstream = request(
-      {
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent,
-      },
-      (answer) => {
-        const parts: Buffer[] = []
-        answer.on('data', (chunk: Buffer) => parts.push(chunk))
-        answer.on('error', () => req.socket.destroy())
-        answer.on('end', () => done(answer.statusCode ?? 502, answer.headers, Buffer.concat(parts)))
-      },
-    )
-    upstream.on('error', () => req.socket.destroy())
-    upstream.end(body)
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  let stopped: Promise<void> | undefined
+  const listening = await listenOnLoopback(server, () => agent.destroy())
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: listening.endpoint,
     stats,
     setRates(next) {
       rates = checkRates(next)
     },
-    stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-        agent.destroy()
-      })
-      return stopped
-    },
+    stop: listening.stop,
   }
 }
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-connection',
-  'te',
-])
 
 function checkRates(rates: FaultRates): Required<FaultRates> {
   const checked = {
@@ -279,12 +233,6 @@ function checkRates(rates: FaultRates): Required<FaultRates> {
     throw new RangeError('throttle + serverError + dropConnection + dropResponse must not exceed 1')
   }
   return checked
-}
-
-function operationOf(headers: IncomingHttpHeaders): string | undefined {
-  const targetHeader = headers['x-amz-target']
-  const value = Array.isArray(targetHeader) ? targetHeader[0] : targetHeader
-  return value?.startsWith(TARGET_PREFIX) ? value.slice(TARGET_PREFIX.length) : undefined
 }
 
 /**
@@ -317,44 +265,4 @@ function splitBatch(
   const forward =
     Object.keys(kept).length === 0 ? null : Buffer.from(JSON.stringify({ ...input, RequestItems: kept }))
   return { forward, held, heldBack }
-}
-
-function sendJson(
-  res: import('node:http').ServerResponse,
-  status: number,
-  payload: unknown,
-  engineHeaders?: IncomingHttpHeaders,
-): void {
-  const body = Buffer.from(JSON.stringify(payload))
-  const headers: Record<string, string | number> = {
-    'content-type': JSON_TYPE,
-    'content-length': body.length,
-    'x-amzn-requestid': String(engineHeaders?.['x-amzn-requestid'] ?? `fault-proxy-${Date.now()}`),
-  }
-  const crc = crc32(body)
-  if (crc !== undefined) headers['x-amz-crc32'] = crc
-  res.writeHead(status, headers)
-  res.end(body)
-}
-
-function passThrough(
-  res: import('node:http').ServerResponse,
-  status: number,
-  headers: IncomingHttpHeaders,
-  body: Buffer,
-): void {
-  const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue
-    out[name] = value
-  }
-  out['content-length'] = String(body.length)
-  res.writeHead(status, out)
-  res.end(body)
-}
-
-/** CRC32 of the body for `x-amz-crc32` (zlib.crc32 is in Node ≥ 20.15); without it the header is left out. */
-function crc32(body: Buffer): number | undefined {
-  const fn = (zlib as { crc32?: (data: Uint8Array) => number }).crc32
-  return typeof fn === 'function' ? fn(body) : undefined
 }
