@@ -80,6 +80,6 @@ export type {
   SaveOptions,
   StorageBackend,
   TableHealth,
-} from './services/storage-backend.js'
+} from './services/contract.js'
 // Backend
-export { createStorageBackend } from './storage.js'
+export { createStorageBackend } from './services/factory.js'

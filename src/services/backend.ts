@@ -9,14 +9,14 @@ import type {
 } from '../model/schemas.js'
 import { PageSchema, PageVersionSchema } from '../model/schemas.js'
 import { validate } from '../model/validate.js'
+import type { ClaimOptions, HealthReport, SaveOptions, StorageBackend } from './contract.js'
+import type { Layout } from './layout.js'
 import { toStorageError } from './shared/aws-errors.js'
 import { healthOf, initializeTables } from './shared/lifecycle.js'
 import type { ListOptions } from './shared/listing.js'
 import { assertRevision } from './shared/pages.js'
 import { tokenFor } from './shared/replay-safe.js'
 import { assertSamePage } from './shared/versions.js'
-import type { ClaimOptions, HealthReport, SaveOptions, StorageBackend } from './storage-backend.js'
-import type { Layout } from './stores.js'
 
 /**
  * The public `StorageBackend` over either layout: validation and error translation at one

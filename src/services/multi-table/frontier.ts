@@ -12,6 +12,8 @@ import {
   type FrontierStatus,
 } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
+import type { ClaimOptions } from '../contract.js'
+import type { FrontierStore } from '../layout.js'
 import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import {
@@ -44,8 +46,6 @@ import {
 } from '../shared/listing.js'
 import { newWriteToken } from '../shared/replay-safe.js'
 import { toStored } from '../shared/stored.js'
-import type { ClaimOptions } from '../storage-backend.js'
-import type { FrontierStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 /** Stored attribute names read raw: the lease end (compared exactly by a take) and the write token. */

@@ -8,6 +8,8 @@ import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
+import type { SaveOptions } from '../contract.js'
+import type { PageStore } from '../layout.js'
 import { isThrottling } from '../shared/aws-errors.js'
 import {
   chainedQueryPage,
@@ -28,8 +30,6 @@ import {
   UncertainSaves,
 } from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
-import type { SaveOptions } from '../storage-backend.js'
-import type { PageStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 const UrlSchema = z.string().min(1, { error: 'must not be empty' })

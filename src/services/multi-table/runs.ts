@@ -4,10 +4,10 @@ import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type CrawlRun, type CrawlRunInput, CrawlRunSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
+import type { RunStore } from '../layout.js'
 import { withoutCredentials } from '../shared/credentials.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
 import { camelKeys, snakeKeys, toStored } from '../shared/stored.js'
-import type { RunStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 const BY_SITE_KEYS = ['site_id', 'run_id', 'created_at'] as const

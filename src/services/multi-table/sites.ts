@@ -6,10 +6,10 @@ import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type CrawlRun, type Site, type SiteInput, SiteSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
+import type { RunStore, SiteStore } from '../layout.js'
 import { withoutCredentials } from '../shared/credentials.js'
 import { decodeCursor, encodeCursor, type ListOptions, type ListResult, pageSize } from '../shared/listing.js'
 import { nullFields, toStored } from '../shared/stored.js'
-import type { RunStore, SiteStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 const SiteCursorSchema = z.strictObject({ c: z.iso.datetime(), s: z.string() })

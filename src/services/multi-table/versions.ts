@@ -6,6 +6,7 @@ import { keyPart } from '../../keys/key-part.js'
 import { IdSchema } from '../../model/ids.js'
 import { type Page, type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
+import type { PageStore, VersionStore } from '../layout.js'
 import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
 import { type ListOptions, type ListResult, queryAll, queryPage } from '../shared/listing.js'
@@ -18,7 +19,6 @@ import {
   type StoredVersion,
   saveVersionsInBatches,
 } from '../shared/versions.js'
-import type { PageStore, VersionStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 const TABLE_KEYS = ['page_id', 'version_id'] as const

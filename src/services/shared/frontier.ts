@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import { IdSchema } from '../../model/ids.js'
 import { type FrontierItem, type FrontierStatus, FrontierStatusSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
-import type { ClaimOptions } from '../storage-backend.js'
+import type { ClaimOptions } from '../contract.js'
 import { newWriteToken } from './replay-safe.js'
 import { mapConcurrent } from './retry.js'
 

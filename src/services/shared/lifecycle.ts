@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBConfig } from '../../config.js'
 import type { Transport } from '../../engine/transport.js'
-import type { EngineCapabilities, HealthReport, TableHealth } from '../storage-backend.js'
+import type { EngineCapabilities, HealthReport, TableHealth } from '../contract.js'
 import { awsErrorName, isRetryable } from './aws-errors.js'
 import { sleep } from './retry.js'
 

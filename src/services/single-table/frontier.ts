@@ -12,6 +12,7 @@ import {
   type FrontierStatus,
 } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
+import type { ClaimOptions } from '../contract.js'
 import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import {
@@ -46,7 +47,6 @@ import {
 } from '../shared/listing.js'
 import { newWriteToken } from '../shared/replay-safe.js'
 import { toStored } from '../shared/stored.js'
-import type { ClaimOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 /**

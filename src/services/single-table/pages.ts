@@ -6,6 +6,7 @@ import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
 import { validate } from '../../model/validate.js'
+import type { SaveOptions } from '../contract.js'
 import { isThrottling } from '../shared/aws-errors.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
 import { assertRevision, bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
@@ -19,7 +20,6 @@ import {
   UncertainSaves,
 } from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
-import type { SaveOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
 import { readOwned } from './sites.js'
 

@@ -13,12 +13,12 @@ import type {
   Site,
   SiteInput,
 } from '../model/schemas.js'
-import type { RecordCodec } from './records.js'
+import type { ClaimOptions, SaveOptions } from './contract.js'
+import type { RecordCodec } from './migration-codec.js'
 import type { LayoutTables } from './shared/lifecycle.js'
 import type { ListOptions, ListResult } from './shared/listing.js'
 import type { PageCountDelta } from './shared/pages.js'
 import type { PageWriteOptions, PreparedSave } from './shared/replay-safe.js'
-import type { ClaimOptions, SaveOptions } from './storage-backend.js'
 
 // The narrow seams between the public backend and a layout: one store per logical table. Each
 // layout implements them in its own folder; `LayoutBackend` puts either behind `StorageBackend`.
