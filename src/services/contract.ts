@@ -12,21 +12,34 @@ import type {
   Site,
   SiteInput,
 } from '../model/schemas.js'
-import type { ListOptions, ListResult } from './shared/listing.js'
+import type {
+  CallOptions,
+  ClaimOptions,
+  CountPagesOptions,
+  FrontierListOptions,
+  ListOptions,
+  ListPagesOptions,
+  RecrawlOptions,
+  SaveOptions,
+  StatusUpdateOptions,
+  WithRunsOptions,
+  WithVersionsOptions,
+} from './options.js'
+import type { ListResult } from './shared/listing.js'
 
-export type { ListOptions, ListResult }
-
-export interface SaveOptions {
-  /** The revision the caller last read; a stale write fails with `ConflictError` and changes nothing. */
-  expectedRevision?: number
-}
-
-export interface ClaimOptions {
-  workerId: string
-  /** Items to claim at most; default 10. */
-  limit?: number
-  /** Lease length, at least 1 second; default 300. */
-  leaseSeconds?: number
+export type {
+  CallOptions,
+  ClaimOptions,
+  CountPagesOptions,
+  FrontierListOptions,
+  ListOptions,
+  ListPagesOptions,
+  ListResult,
+  RecrawlOptions,
+  SaveOptions,
+  StatusUpdateOptions,
+  WithRunsOptions,
+  WithVersionsOptions,
 }
 
 export interface TableHealth {
@@ -53,46 +66,40 @@ export interface HealthReport {
   error?: string
 }
 
-/** The storage contract of ragcrawl; both layouts implement it identically. */
+/**
+ * The storage contract of ragcrawl; both layouts implement it identically. Every method takes an
+ * `AbortSignal` (`signal` in its options, or a last `{ signal }`); every option object is strict.
+ */
 export interface StorageBackend {
   // Sites
-  saveSite(site: SiteInput): Promise<Site>
-  getSite(siteId: string): Promise<Site | null>
+  saveSite(site: SiteInput, options?: CallOptions): Promise<Site>
+  getSite(siteId: string, options?: CallOptions): Promise<Site | null>
   listSites(options?: ListOptions): Promise<ListResult<Site>>
-  deleteSite(siteId: string): Promise<{ deleted: boolean; items: number }>
+  deleteSite(siteId: string, options?: CallOptions): Promise<{ deleted: boolean; items: number }>
   /** The site and its newest runs, in one request. */
-  getSiteWithRuns(
-    siteId: string,
-    options?: { limit?: number },
-  ): Promise<{ site: Site | null; runs: CrawlRun[] }>
+  getSiteWithRuns(siteId: string, options?: WithRunsOptions): Promise<{ site: Site | null; runs: CrawlRun[] }>
 
   // Runs
-  saveRun(run: CrawlRunInput): Promise<CrawlRun>
-  getRun(runId: string): Promise<CrawlRun | null>
+  saveRun(run: CrawlRunInput, options?: CallOptions): Promise<CrawlRun>
+  getRun(runId: string, options?: CallOptions): Promise<CrawlRun | null>
   listRuns(siteId: string, options?: ListOptions): Promise<ListResult<CrawlRun>>
-  getLatestRun(siteId: string): Promise<CrawlRun | null>
+  getLatestRun(siteId: string, options?: CallOptions): Promise<CrawlRun | null>
 
   // Pages
   savePage(page: PageInput, options?: SaveOptions): Promise<Page>
-  getPage(siteId: string, pageId: string): Promise<Page | null>
-  getPageByUrl(siteId: string, url: string): Promise<Page | null>
-  listPages(
-    siteId: string,
-    options?: ListOptions & { includeTombstones?: boolean },
-  ): Promise<ListResult<Page>>
-  getPagesNeedingRecrawl(
-    siteId: string,
-    options?: ListOptions & { maxAgeHours?: number; now?: Date },
-  ): Promise<ListResult<Page>>
-  countPages(siteId: string, options?: { includeTombstones?: boolean }): Promise<number>
-  savePagesBulk(pages: PageInput[]): Promise<number>
+  getPage(siteId: string, pageId: string, options?: CallOptions): Promise<Page | null>
+  getPageByUrl(siteId: string, url: string, options?: CallOptions): Promise<Page | null>
+  listPages(siteId: string, options?: ListPagesOptions): Promise<ListResult<Page>>
+  getPagesNeedingRecrawl(siteId: string, options?: RecrawlOptions): Promise<ListResult<Page>>
+  countPages(siteId: string, options?: CountPagesOptions): Promise<number>
+  savePagesBulk(pages: PageInput[], options?: CallOptions): Promise<number>
 
   // Versions
-  saveVersion(version: PageVersionInput): Promise<PageVersion>
-  getVersion(pageId: string, versionId: string): Promise<PageVersion | null>
-  getCurrentVersion(pageId: string): Promise<PageVersion | null>
+  saveVersion(version: PageVersionInput, options?: CallOptions): Promise<PageVersion>
+  getVersion(pageId: string, versionId: string, options?: CallOptions): Promise<PageVersion | null>
+  getCurrentVersion(pageId: string, options?: CallOptions): Promise<PageVersion | null>
   listVersions(pageId: string, options?: ListOptions): Promise<ListResult<PageVersion>>
-  saveVersionsBulk(versions: PageVersionInput[]): Promise<number>
+  saveVersionsBulk(versions: PageVersionInput[], options?: CallOptions): Promise<number>
   commitVersion(
     page: PageInput,
     version: PageVersionInput,
@@ -102,30 +109,33 @@ export interface StorageBackend {
   getPageWithVersions(
     siteId: string,
     pageId: string,
-    options?: { limit?: number },
+    options?: WithVersionsOptions,
   ): Promise<{ page: Page | null; versions: PageVersion[] }>
 
   // Frontier
-  saveFrontierItem(item: FrontierItemInput): Promise<FrontierItem>
-  enqueueFrontierItems(items: FrontierItemInput[]): Promise<{ added: number; duplicates: number }>
-  getFrontierItems(
-    runId: string,
-    options?: ListOptions & { status?: FrontierStatus },
-  ): Promise<ListResult<FrontierItem>>
+  saveFrontierItem(item: FrontierItemInput, options?: CallOptions): Promise<FrontierItem>
+  enqueueFrontierItems(
+    items: FrontierItemInput[],
+    options?: CallOptions,
+  ): Promise<{ added: number; duplicates: number }>
+  getFrontierItems(runId: string, options?: FrontierListOptions): Promise<ListResult<FrontierItem>>
   claimFrontierItems(runId: string, options: ClaimOptions): Promise<FrontierItem[]>
   updateFrontierStatus(
     runId: string,
     itemId: string,
     status: FrontierStatus,
-    options?: { error?: string; workerId?: string },
+    options?: StatusUpdateOptions,
   ): Promise<FrontierItem>
-  clearFrontier(runId: string): Promise<number>
+  clearFrontier(runId: string, options?: CallOptions): Promise<number>
 
   // Lifecycle
-  initialize(): Promise<void>
-  healthCheck(): Promise<boolean>
-  healthReport(): Promise<HealthReport>
-  close(): Promise<void>
+  initialize(options?: CallOptions): Promise<void>
+  /** Never throws: false when the tables are not usable (or the call was aborted). */
+  healthCheck(options?: CallOptions): Promise<boolean>
+  /** Never throws: a report with `ok: false` and `error` instead. */
+  healthReport(options?: CallOptions): Promise<HealthReport>
+  /** Never throws; closes whatever the signal says. */
+  close(options?: CallOptions): Promise<void>
 
   /** Requests and capacity units this backend has sent, per DynamoDB operation. */
   metrics(): RequestMetrics
