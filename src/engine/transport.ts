@@ -37,6 +37,11 @@ export function operationName(command: unknown): string {
   return DOCUMENT_COMMANDS[base] ?? base
 }
 
+/** The signal that aborts when either does. */
+function either(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b)
+}
+
 export type RequestListener = (operation: string, input: Record<string, unknown>) => void
 
 interface SendOptions {
@@ -88,7 +93,7 @@ export class Transport implements DynamoDBClientLike {
    * the request.
    */
   async send(command: unknown, options?: SendOptions): Promise<unknown> {
-    const signal = options?.abortSignal ?? currentSignal()
+    const signal = either(options?.abortSignal, currentSignal())
     if (signal?.aborted) throw abortReason(signal)
     const client = await this.client()
     if (signal?.aborted) throw abortReason(signal)

@@ -295,16 +295,31 @@ export class LayoutBackend implements StorageBackend {
     call('initialize', options, () => async () => {
       await initializeTables(this.layout.transport, this.layout.tables)
     })
-  healthReport: StorageBackend['healthReport'] = (options) => {
+  healthReport: StorageBackend['healthReport'] = async (options) => {
     const names = this.layout.tables.definitions.map((d) => d.TableName!)
-    const report = () => healthOf(this.layout.transport, this.layout.config, names, names[0]!)
     const parsed = CallOptionsSchema.safeParse(options ?? {})
-    // Never throws: bad options are ignored, an aborted signal reports as an error of the engine.
-    return withSignal(parsed.success ? parsed.data.signal : undefined, report)
+    const refused = parsed.success ? undefined : refusal(() => validate(CallOptionsSchema, options))
+    const signal = parsed.success ? parsed.data.signal : undefined
+    // Never throws: invalid options and an aborted signal are reported as `ok: false` with `error`.
+    const aborted = signal?.aborted
+      ? new AbortError('healthReport: aborted', { cause: signal.reason })
+      : undefined
+    return withSignal(signal, () =>
+      healthOf(this.layout.transport, this.layout.config, names, names[0]!, refused ?? aborted),
+    )
   }
   healthCheck: StorageBackend['healthCheck'] = async (options) => (await this.healthReport(options)).ok
   close: StorageBackend['close'] = () => this.layout.transport.close()
   metrics = (): RequestMetrics => this.layout.transport.metrics.snapshot()
+}
+
+function refusal(parse: () => unknown): Error | undefined {
+  try {
+    parse()
+    return undefined
+  } catch (error) {
+    return error as Error
+  }
 }
 
 function id(value: string, label: string): string {

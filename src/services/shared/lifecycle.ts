@@ -185,6 +185,7 @@ export async function healthOf(
   config: DynamoDBConfig,
   tables: string[],
   probeTable: string,
+  refused?: Error,
 ): Promise<HealthReport> {
   const started = Date.now()
   let endpoint = config.endpointUrl ?? `aws:${config.region}`
@@ -197,6 +198,8 @@ export async function healthOf(
     latencyMs: 0,
   }
   try {
+    // Invalid options are reported like an unusable engine: a health check never throws.
+    if (refused) throw refused
     endpoint = (await withTimeout(transport.endpoint(), HEALTH_TIMEOUT_MS)) ?? endpoint
     report.endpoint = endpoint
     report.tables = await Promise.all(tables.map((name) => describe(transport, name)))
