@@ -71,10 +71,9 @@ export class MultiTableFrontier implements FrontierStore {
   }
 
   async list(
-    runId: string,
+    run: string,
     options?: ListOptions & { status?: FrontierStatus },
   ): Promise<ListResult<FrontierItem>> {
-    const run = runId
     const status = options?.status === undefined ? undefined : options.status
     const limit = pageSize(options)
     const scope = ['frontier', run, status ?? null] // a cursor of another run or status is refused
@@ -111,8 +110,7 @@ export class MultiTableFrontier implements FrontierStore {
   }
 
   /** Claims pending items, then expired leases, each in queue order; returns them in queue order. */
-  async claim(runId: string, claim: Claim): Promise<FrontierItem[]> {
-    const run = runId
+  async claim(run: string, claim: Claim): Promise<FrontierItem[]> {
     const passes = (['pending', 'in_progress'] as const).map((status) =>
       this.candidates(run, status, claim.limit),
     )
@@ -156,8 +154,7 @@ export class MultiTableFrontier implements FrontierStore {
     }
   }
 
-  async clear(runId: string): Promise<number> {
-    const run = runId
+  async clear(run: string): Promise<number> {
     let deleted = 0
     const input = {
       TableName: this.ctx.names.frontier,

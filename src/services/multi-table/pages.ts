@@ -130,8 +130,7 @@ export class MultiTablePages implements PageStore {
    * follows `LastEvaluatedKey` until it meets this site's page: pages of other sites with the same
    * URL may fill the first 1 MB (one request when they do not).
    */
-  async byUrl(siteId: string, url: string): Promise<Page | null> {
-    const site = siteId
+  async byUrl(site: string, url: string): Promise<Page | null> {
     const exactUrl = url
     for await (const items of queryAll(this.ctx.transport, {
       TableName: this.ctx.names.pages,
@@ -149,8 +148,7 @@ export class MultiTablePages implements PageStore {
     return null
   }
 
-  list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
-    const site = siteId
+  list(site: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
     const live = !options?.includeTombstones
     return queryPage(
       this.ctx.transport,
@@ -170,10 +168,9 @@ export class MultiTablePages implements PageStore {
   }
 
   needingRecrawl(
-    siteId: string,
+    site: string,
     options?: ListOptions & { maxAgeHours?: number; now?: Date },
   ): Promise<ListResult<Page>> {
-    const site = siteId
     const cutoff = cutoffOf(options)
     const neverCrawled: PagedQuery<Page> = {
       input: {

@@ -27,9 +27,8 @@ interface Members {
  */
 export async function deleteSite(
   ctx: MultiTableContext,
-  siteId: string,
+  site: string,
 ): Promise<{ deleted: boolean; items: number }> {
-  const site = siteId
   const { names, transport } = ctx
   const partition = (table: string, hash: string, value: string, projection: string): QueryCommandInput => ({
     TableName: table,

@@ -127,8 +127,7 @@ export class MultiTableVersions implements VersionStore {
   }
 
   /** The page's versions newest first, chunks (and any item keyed like one) left out. */
-  private query<T>(pageId: string, read: ReadStored<T>, options?: ListOptions): Promise<ListResult<T>> {
-    const page = pageId
+  private query<T>(page: string, read: ReadStored<T>, options?: ListOptions): Promise<ListResult<T>> {
     return queryPage(
       this.ctx.transport,
       {

@@ -93,13 +93,11 @@ export class SingleTableFrontier {
   }
 
   async updateStatus(
-    runId: string,
-    itemId: string,
+    run: string,
+    id: string,
     status: FrontierStatus,
     request: StatusRequest,
   ): Promise<FrontierItem> {
-    const run = runId
-    const id = itemId
     const next = status
     const owner = request.workerId
     const error = request.error

@@ -101,18 +101,14 @@ export class SingleTablePages {
     return this.counter.apply(deltas)
   }
 
-  async get(siteId: string, pageId: string): Promise<Page | null> {
-    const site = siteId
-    const id = pageId
+  async get(site: string, id: string): Promise<Page | null> {
     const { data } = await this.ctx.entities.page
       .get({ pageKey: keyPart(id), siteKey: keyPart(site) })
       .go(ORIGINAL_ERRORS)
     return data ? fromStored(PageSchema, data, 'page') : null
   }
 
-  async byUrl(siteId: string, url: string): Promise<Page | null> {
-    const site = siteId
-    const exactUrl = url
+  async byUrl(site: string, exactUrl: string): Promise<Page | null> {
     const { data } = await this.ctx.entities.page.query
       .byUrl({ siteKey: keyPart(site), urlKey: keyPart(exactUrl) })
       .go({ ...ORIGINAL_ERRORS, limit: 1, pages: 1 })

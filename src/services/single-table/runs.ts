@@ -18,14 +18,12 @@ export class SingleTableRuns {
     return run
   }
 
-  async get(runId: string): Promise<CrawlRun | null> {
-    const id = runId
+  async get(id: string): Promise<CrawlRun | null> {
     const { data } = await this.ctx.entities.run.get({ runKey: keyPart(id) }).go(ORIGINAL_ERRORS)
     return data ? fromStored(CrawlRunSchema, data, 'run') : null
   }
 
-  list(siteId: string, options?: ListOptions): Promise<ListResult<CrawlRun>> {
-    const id = siteId
+  list(id: string, options?: ListOptions): Promise<ListResult<CrawlRun>> {
     const run = this.ctx.entities.run
     return queryPage(
       this.ctx.transport,
@@ -38,8 +36,7 @@ export class SingleTableRuns {
     )
   }
 
-  async latest(siteId: string): Promise<CrawlRun | null> {
-    const id = siteId
+  async latest(id: string): Promise<CrawlRun | null> {
     const { data } = await this.ctx.entities.run.query
       .bySite({ siteKey: keyPart(id) })
       .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: 1, pages: 1 })

@@ -16,8 +16,7 @@ export class SingleTableSites {
     return site
   }
 
-  async get(siteId: string): Promise<Site | null> {
-    const id = siteId
+  async get(id: string): Promise<Site | null> {
     const { data } = await this.ctx.entities.site.get({ siteKey: keyPart(id) }).go(ORIGINAL_ERRORS)
     return data ? fromStored(SiteSchema, data, 'site') : null
   }
@@ -35,8 +34,7 @@ export class SingleTableSites {
     )
   }
 
-  async withRuns(siteId: string, limit: number): Promise<{ site: Site | null; runs: CrawlRun[] }> {
-    const id = siteId
+  async withRuns(id: string, limit: number): Promise<{ site: Site | null; runs: CrawlRun[] }> {
     const { data } = await this.ctx.service.collections
       .siteRuns({ siteKey: keyPart(id) })
       .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: limit + 1, pages: 1 })
