@@ -5,6 +5,7 @@ export type StorageErrorCode =
   | 'CONFLICT'
   | 'CAPACITY'
   | 'UNSUPPORTED'
+  | 'ABORTED'
   | 'STORAGE'
 
 export class StorageError extends Error {
@@ -61,5 +62,12 @@ export class CapacityError extends StorageError {
 export class UnsupportedError extends StorageError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { ...options, code: 'UNSUPPORTED' })
+  }
+}
+
+/** A call whose `AbortSignal` was aborted; `name` is `'AbortError'`, `cause` the signal's reason. */
+export class AbortError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'ABORTED' })
   }
 }

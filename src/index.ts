@@ -13,6 +13,7 @@ export type { OperationMetrics, RequestMetrics } from './engine/metrics.js'
 export type { StorageErrorCode, ValidationIssue } from './errors.js'
 // Errors
 export {
+  AbortError,
   CapacityError,
   ConflictError,
   NotFoundError,
@@ -72,14 +73,22 @@ export type { ListingPage, PageRequest } from './paginate.js'
 // Listings
 export { paginate } from './paginate.js'
 export type {
+  CallOptions,
   ClaimOptions,
+  CountPagesOptions,
   EngineCapabilities,
+  FrontierListOptions,
   HealthReport,
   ListOptions,
+  ListPagesOptions,
   ListResult,
+  RecrawlOptions,
   SaveOptions,
+  StatusUpdateOptions,
   StorageBackend,
   TableHealth,
-} from './services/storage-backend.js'
+  WithRunsOptions,
+  WithVersionsOptions,
+} from './services/contract.js'
 // Backend
-export { createStorageBackend } from './storage.js'
+export { createStorageBackend } from './services/factory.js'

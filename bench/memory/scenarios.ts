@@ -5,8 +5,8 @@ import {
   SiteSchema,
   type StorageBackend,
 } from '../../src/index.js'
-import type { LogicalRecord } from '../../src/services/records.js'
-import { layoutFor } from '../../src/storage.js'
+import { layoutFor } from '../../src/services/factory.js'
+import type { LogicalRecord } from '../../src/services/migration-codec.js'
 import { pageUrl, syntheticFrontier, syntheticPage } from '../fixtures/synthetic.js'
 import type { LayoutName } from '../layouts.js'
 

@@ -1,7 +1,7 @@
 import { diffMetrics, type RequestMetrics } from '../engine/metrics.js'
 import { frontierItemIdFor, newVersionId, urlHashFor } from '../model/ids.js'
 import type { Page, PageVersion } from '../model/schemas.js'
-import type { StorageBackend } from '../services/storage-backend.js'
+import type { StorageBackend } from '../services/contract.js'
 
 /** The ids an access-pattern run works on: a seeded site with pages, versions, runs and a frontier. */
 export interface PatternFixture {

@@ -2,7 +2,7 @@ import { startEmbeddedEngine } from '../engine/embedded.js'
 import { formatOperations } from '../engine/metrics.js'
 import { migrateLayout } from '../layout-tools/migrate.js'
 import { verifyLayouts } from '../layout-tools/verify.js'
-import { createStorageBackend } from '../storage.js'
+import { createStorageBackend } from '../services/factory.js'
 import { ACCESS_PATTERNS, measurePattern, type PatternCost } from './access-patterns.js'
 import { seedCrawl } from './seed.js'
 

@@ -1,6 +1,6 @@
 import { frontierItemIdFor, newRunId, newVersionId, pageIdFor, urlHashFor } from '../model/ids.js'
 import type { FrontierItemInput, PageInput, PageVersionInput } from '../model/schemas.js'
-import type { StorageBackend } from '../services/storage-backend.js'
+import type { StorageBackend } from '../services/contract.js'
 import type { PatternFixture } from './access-patterns.js'
 
 export interface SeedOptions {

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { DynamoDBClientLike, DynamoDBConfig } from '../config.js'
+import { abortReason, currentSignal } from './abort.js'
 import { type EmbeddedEngine, isLoopback, parseEmbeddedEndpoint, startEmbeddedEngine } from './embedded.js'
 import { type ConsumedCapacityLike, MetricsRecorder } from './metrics.js'
 
@@ -34,6 +35,11 @@ export function operationName(command: unknown): string {
   const raw = (command as { constructor?: { name?: string } })?.constructor?.name ?? 'Unknown'
   const base = raw.replace(/Command$/, '')
   return DOCUMENT_COMMANDS[base] ?? base
+}
+
+/** The signal that aborts when either does. */
+function either(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b)
 }
 
 export type RequestListener = (operation: string, input: Record<string, unknown>) => void
@@ -81,8 +87,16 @@ export class Transport implements DynamoDBClientLike {
     return () => this.listeners.delete(listener)
   }
 
+  /**
+   * Sends `command`, under the signal of the call in progress (or `options.abortSignal`): an
+   * aborted signal rejects with its `AbortError` and sends nothing; one aborted in flight cancels
+   * the request.
+   */
   async send(command: unknown, options?: SendOptions): Promise<unknown> {
+    const signal = either(options?.abortSignal, currentSignal())
+    if (signal?.aborted) throw abortReason(signal)
     const client = await this.client()
+    if (signal?.aborted) throw abortReason(signal)
     const operation = operationName(command)
     const input = (command as { input?: Record<string, unknown> }).input
     if (input && CAPACITY_OPERATIONS.has(operation) && input.ReturnConsumedCapacity === undefined) {
@@ -91,7 +105,10 @@ export class Transport implements DynamoDBClientLike {
     for (const listener of this.listeners) listener(operation, input ?? {})
     let output: unknown
     try {
-      output = await client.send(command, options)
+      output = await client.send(
+        command,
+        signal === undefined ? options : { ...options, abortSignal: signal },
+      )
     } catch (error) {
       this.metrics.record(operation, [])
       throw error

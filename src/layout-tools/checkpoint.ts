@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { LogicalTable } from '../services/records.js'
+import type { LogicalTable } from '../services/migration-codec.js'
 
 export interface TableCounts {
   read: number

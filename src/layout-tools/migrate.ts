@@ -1,9 +1,9 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { parseStorageConfig, type StorageConfigInput } from '../config.js'
-import { LOGICAL_TABLES, type LogicalRecord, type LogicalTable } from '../services/records.js'
+import { layoutFor } from '../services/factory.js'
+import type { Layout } from '../services/layout.js'
+import { LOGICAL_TABLES, type LogicalRecord, type LogicalTable } from '../services/migration-codec.js'
 import { initializeTables } from '../services/shared/lifecycle.js'
-import type { Layout } from '../services/stores.js'
-import { layoutFor } from '../storage.js'
 import {
   type CheckpointState,
   CheckpointWriter,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { StorageConfigInput } from '../config.js'
-import type { LogicalRecord, LogicalTable } from '../services/records.js'
-import type { Layout } from '../services/stores.js'
-import { layoutFor } from '../storage.js'
+import { layoutFor } from '../services/factory.js'
+import type { Layout } from '../services/layout.js'
+import type { LogicalRecord, LogicalTable } from '../services/migration-codec.js'
 
 export interface VerifyOptions {
   source: StorageConfigInput

@@ -1,26 +1,46 @@
+import type { z } from 'zod'
+import { abortReason, currentSignal, withSignal } from '../engine/abort.js'
 import type { RequestMetrics } from '../engine/metrics.js'
-import type {
-  CrawlRunInput,
-  FrontierItemInput,
-  FrontierStatus,
-  PageInput,
-  PageVersionInput,
-  SiteInput,
+import { AbortError } from '../errors.js'
+import { IdSchema } from '../model/ids.js'
+import {
+  CrawlRunSchema,
+  FrontierItemSchema,
+  FrontierStatusSchema,
+  PageSchema,
+  PageVersionSchema,
+  SiteSchema,
 } from '../model/schemas.js'
-import { PageSchema, PageVersionSchema } from '../model/schemas.js'
 import { validate } from '../model/validate.js'
+import type { StorageBackend } from './contract.js'
+import type { Layout } from './layout.js'
+import {
+  CallOptionsSchema,
+  ClaimOptionsSchema,
+  CountPagesOptionsSchema,
+  FrontierListOptionsSchema,
+  ListOptionsSchema,
+  ListPagesOptionsSchema,
+  RecrawlOptionsSchema,
+  SaveOptionsSchema,
+  StatusUpdateOptionsSchema,
+  WithRunsOptionsSchema,
+  WithVersionsOptionsSchema,
+} from './options.js'
 import { toStorageError } from './shared/aws-errors.js'
+import { withoutCredentials } from './shared/credentials.js'
 import { healthOf, initializeTables } from './shared/lifecycle.js'
-import type { ListOptions } from './shared/listing.js'
-import { assertRevision } from './shared/pages.js'
 import { tokenFor } from './shared/replay-safe.js'
 import { assertSamePage } from './shared/versions.js'
-import type { ClaimOptions, HealthReport, SaveOptions, StorageBackend } from './storage-backend.js'
-import type { Layout } from './stores.js'
+
+const PagesSchema = PageSchema.array()
+const VersionsSchema = PageVersionSchema.array()
+const FrontierItemsSchema = FrontierItemSchema.array()
 
 /**
- * The public `StorageBackend` over either layout: validation and error translation at one
- * boundary, the work in the layout's stores.
+ * The public `StorageBackend` over either layout, and its one boundary: every argument is parsed
+ * here, once (strict options, ids, inputs), credentials are scrubbed, the call runs under its
+ * `AbortSignal` and its errors are translated; the layout's stores get parsed values.
  */
 export class LayoutBackend implements StorageBackend {
   constructor(private readonly layout: Layout) {}
@@ -30,44 +50,161 @@ export class LayoutBackend implements StorageBackend {
     return this.layout.transport
   }
 
-  saveSite = (site: SiteInput) => guard('saveSite', () => this.layout.sites.save(site))
-  getSite = (siteId: string) => guard('getSite', () => this.layout.sites.get(siteId))
-  listSites = (options?: ListOptions) => guard('listSites', () => this.layout.sites.list(options))
-  deleteSite = (siteId: string) => guard('deleteSite', () => this.layout.deleteSite(siteId))
-  getSiteWithRuns = (siteId: string, options?: { limit?: number }) =>
-    guard('getSiteWithRuns', () => this.layout.sites.withRuns(siteId, options))
+  saveSite: StorageBackend['saveSite'] = (site, options) =>
+    call('saveSite', options, () => {
+      const parsed = validate(SiteSchema, site, 'site')
+      parsed.config = withoutCredentials(parsed.config)
+      return () => this.layout.sites.save(parsed)
+    })
+  getSite: StorageBackend['getSite'] = (siteId, options) =>
+    call('getSite', options, () => {
+      const site = id(siteId, 'siteId')
+      return () => this.layout.sites.get(site)
+    })
+  listSites: StorageBackend['listSites'] = (options) =>
+    call('listSites', options, () => (parsed) => this.layout.sites.list(parsed), ListOptionsSchema)
+  deleteSite: StorageBackend['deleteSite'] = (siteId, options) =>
+    call('deleteSite', options, () => {
+      const site = id(siteId, 'siteId')
+      return () => this.layout.deleteSite(site)
+    })
+  getSiteWithRuns: StorageBackend['getSiteWithRuns'] = (siteId, options) =>
+    call(
+      'getSiteWithRuns',
+      options,
+      () => {
+        const site = id(siteId, 'siteId')
+        return (parsed) => this.layout.sites.withRuns(site, parsed.limit ?? 10)
+      },
+      WithRunsOptionsSchema,
+    )
 
-  saveRun = (run: CrawlRunInput) => guard('saveRun', () => this.layout.runs.save(run))
-  getRun = (runId: string) => guard('getRun', () => this.layout.runs.get(runId))
-  listRuns = (siteId: string, options?: ListOptions) =>
-    guard('listRuns', () => this.layout.runs.list(siteId, options))
-  getLatestRun = (siteId: string) => guard('getLatestRun', () => this.layout.runs.latest(siteId))
+  saveRun: StorageBackend['saveRun'] = (run, options) =>
+    call('saveRun', options, () => {
+      const parsed = validate(CrawlRunSchema, run, 'run')
+      parsed.configSnapshot = withoutCredentials(parsed.configSnapshot)
+      return () => this.layout.runs.save(parsed)
+    })
+  getRun: StorageBackend['getRun'] = (runId, options) =>
+    call('getRun', options, () => {
+      const run = id(runId, 'runId')
+      return () => this.layout.runs.get(run)
+    })
+  listRuns: StorageBackend['listRuns'] = (siteId, options) =>
+    call(
+      'listRuns',
+      options,
+      () => {
+        const key = id(siteId, 'siteId')
+        return (parsed) => this.layout.runs.list(key, parsed)
+      },
+      ListOptionsSchema,
+    )
+  getLatestRun: StorageBackend['getLatestRun'] = (siteId, options) =>
+    call('getLatestRun', options, () => {
+      const site = id(siteId, 'siteId')
+      return () => this.layout.runs.latest(site)
+    })
 
-  savePage = (page: PageInput, options?: SaveOptions) =>
-    guard('savePage', () => this.layout.pages.save(page, options))
-  getPage = (siteId: string, pageId: string) => guard('getPage', () => this.layout.pages.get(siteId, pageId))
-  getPageByUrl = (siteId: string, url: string) =>
-    guard('getPageByUrl', () => this.layout.pages.byUrl(siteId, url))
-  listPages = (siteId: string, options?: ListOptions & { includeTombstones?: boolean }) =>
-    guard('listPages', () => this.layout.pages.list(siteId, options))
-  getPagesNeedingRecrawl = (siteId: string, options?: ListOptions & { maxAgeHours?: number; now?: Date }) =>
-    guard('getPagesNeedingRecrawl', () => this.layout.pages.needingRecrawl(siteId, options))
-  countPages = (siteId: string, options?: { includeTombstones?: boolean }) =>
-    guard('countPages', () => this.layout.pages.count(siteId, options))
-  savePagesBulk = (pages: PageInput[]) => guard('savePagesBulk', () => this.layout.pages.saveBulk(pages))
+  savePage: StorageBackend['savePage'] = (page, options) =>
+    call(
+      'savePage',
+      options,
+      () => {
+        const parsed = validate(PageSchema, page, 'page')
+        return (opts) => this.layout.pages.save(parsed, opts.expectedRevision)
+      },
+      SaveOptionsSchema,
+    )
+  getPage: StorageBackend['getPage'] = (siteId, pageId, options) =>
+    call('getPage', options, () => {
+      const site = id(siteId, 'siteId')
+      const page = id(pageId, 'pageId')
+      return () => this.layout.pages.get(site, page)
+    })
+  getPageByUrl: StorageBackend['getPageByUrl'] = (siteId, url, options) =>
+    call('getPageByUrl', options, () => {
+      const site = id(siteId, 'siteId')
+      const exactUrl = validate(PageSchema.shape.url, url, 'url')
+      return () => this.layout.pages.byUrl(site, exactUrl)
+    })
+  listPages: StorageBackend['listPages'] = (siteId, options) =>
+    call(
+      'listPages',
+      options,
+      () => {
+        const key = id(siteId, 'siteId')
+        return (parsed) => this.layout.pages.list(key, parsed)
+      },
+      ListPagesOptionsSchema,
+    )
+  getPagesNeedingRecrawl: StorageBackend['getPagesNeedingRecrawl'] = (siteId, options) =>
+    call(
+      'getPagesNeedingRecrawl',
+      options,
+      () => {
+        const key = id(siteId, 'siteId')
+        return (parsed) => this.layout.pages.needingRecrawl(key, parsed)
+      },
+      RecrawlOptionsSchema,
+    )
+  countPages: StorageBackend['countPages'] = (siteId, options) =>
+    call(
+      'countPages',
+      options,
+      () => {
+        const site = id(siteId, 'siteId')
+        return (parsed) => this.layout.pages.count(site, parsed.includeTombstones ?? false)
+      },
+      CountPagesOptionsSchema,
+    )
+  savePagesBulk: StorageBackend['savePagesBulk'] = (pages, options) =>
+    call('savePagesBulk', options, () => {
+      const parsed = validate(PagesSchema, pages, 'pages')
+      return () => this.layout.pages.saveBulk(parsed)
+    })
 
-  saveVersion = (version: PageVersionInput) => guard('saveVersion', () => this.layout.versions.save(version))
-  getVersion = (pageId: string, versionId: string) =>
-    guard('getVersion', () => this.layout.versions.get(pageId, versionId))
-  getCurrentVersion = (pageId: string) =>
-    guard('getCurrentVersion', () => this.layout.versions.current(pageId))
-  listVersions = (pageId: string, options?: ListOptions) =>
-    guard('listVersions', () => this.layout.versions.list(pageId, options))
-  saveVersionsBulk = (versions: PageVersionInput[]) =>
-    guard('saveVersionsBulk', () => this.layout.versions.saveBulk(versions))
-  getPageWithVersions = (siteId: string, pageId: string, options?: { limit?: number }) =>
-    guard('getPageWithVersions', () =>
-      this.layout.versions.pageWithVersions(siteId, pageId, options?.limit ?? 10),
+  saveVersion: StorageBackend['saveVersion'] = (version, options) =>
+    call('saveVersion', options, () => {
+      const parsed = validate(PageVersionSchema, version, 'version')
+      return () => this.layout.versions.save(parsed)
+    })
+  getVersion: StorageBackend['getVersion'] = (pageId, versionId, options) =>
+    call('getVersion', options, () => {
+      const page = id(pageId, 'pageId')
+      const version = id(versionId, 'versionId')
+      return () => this.layout.versions.get(page, version)
+    })
+  getCurrentVersion: StorageBackend['getCurrentVersion'] = (pageId, options) =>
+    call('getCurrentVersion', options, () => {
+      const page = id(pageId, 'pageId')
+      return () => this.layout.versions.current(page)
+    })
+  listVersions: StorageBackend['listVersions'] = (pageId, options) =>
+    call(
+      'listVersions',
+      options,
+      () => {
+        const key = id(pageId, 'pageId')
+        return (parsed) => this.layout.versions.list(key, parsed)
+      },
+      ListOptionsSchema,
+    )
+  saveVersionsBulk: StorageBackend['saveVersionsBulk'] = (versions, options) =>
+    call('saveVersionsBulk', options, () => {
+      const parsed = validate(VersionsSchema, versions, 'versions')
+      return () => this.layout.versions.saveBulk(parsed)
+    })
+  getPageWithVersions: StorageBackend['getPageWithVersions'] = (siteId, pageId, options) =>
+    call(
+      'getPageWithVersions',
+      options,
+      () => {
+        const site = id(siteId, 'siteId')
+        const page = id(pageId, 'pageId')
+        return (parsed) => this.layout.versions.pageWithVersions(site, page, parsed.limit ?? 10)
+      },
+      WithVersionsOptionsSchema,
     )
 
   /**
@@ -77,58 +214,146 @@ export class LayoutBackend implements StorageBackend {
    * after a failure that came after the page write is recognised as the same commit and completes
    * it, answering what the first call would have.
    */
-  commitVersion = (page: PageInput, version: PageVersionInput, options?: SaveOptions) =>
-    guard('commitVersion', async () => {
-      const parsedVersion = validate(PageVersionSchema, version, 'version')
-      const parsedPage = validate(PageSchema, { ...page, currentVersionId: parsedVersion.versionId }, 'page')
-      assertSamePage(parsedPage, parsedVersion)
-      assertRevision(options?.expectedRevision)
-      const expectedRevision = options?.expectedRevision
-      const { revision: _ignored, ...fields } = parsedPage
-      const pageWrite = this.layout.pages.prepareWrite(parsedPage, expectedRevision, {
-        ...(expectedRevision === undefined
-          ? {}
-          : { token: tokenFor(['commitVersion', fields, expectedRevision]) }),
-      })
-      await this.layout.versions.write(parsedVersion)
-      const { page: saved, deltas } = await pageWrite.send()
-      await this.layout.pages.applyCounts(deltas)
-      return { page: saved, version: parsedVersion }
+  commitVersion: StorageBackend['commitVersion'] = (page, version, options) =>
+    call(
+      'commitVersion',
+      options,
+      () => {
+        const parsedVersion = validate(PageVersionSchema, version, 'version')
+        const parsedPage = validate(
+          PageSchema,
+          { ...page, currentVersionId: parsedVersion.versionId },
+          'page',
+        )
+        assertSamePage(parsedPage, parsedVersion)
+        return async ({ expectedRevision }) => {
+          const { revision: _ignored, ...fields } = parsedPage
+          const pageWrite = this.layout.pages.prepareWrite(parsedPage, expectedRevision, {
+            ...(expectedRevision === undefined
+              ? {}
+              : { token: tokenFor(['commitVersion', fields, expectedRevision]) }),
+          })
+          await this.layout.versions.write(parsedVersion)
+          const { page: saved, deltas } = await pageWrite.send()
+          await this.layout.pages.applyCounts(deltas)
+          return { page: saved, version: parsedVersion }
+        }
+      },
+      SaveOptionsSchema,
+    )
+
+  saveFrontierItem: StorageBackend['saveFrontierItem'] = (item, options) =>
+    call('saveFrontierItem', options, () => {
+      const parsed = validate(FrontierItemSchema, item, 'item')
+      return () => this.layout.frontier.save(parsed)
+    })
+  enqueueFrontierItems: StorageBackend['enqueueFrontierItems'] = (items, options) =>
+    call('enqueueFrontierItems', options, () => {
+      const parsed = validate(FrontierItemsSchema, items, 'items')
+      return () => this.layout.frontier.enqueue(parsed)
+    })
+  getFrontierItems: StorageBackend['getFrontierItems'] = (runId, options) =>
+    call(
+      'getFrontierItems',
+      options,
+      () => {
+        const key = id(runId, 'runId')
+        return (parsed) => this.layout.frontier.list(key, parsed)
+      },
+      FrontierListOptionsSchema,
+    )
+  claimFrontierItems: StorageBackend['claimFrontierItems'] = (runId, options) =>
+    call(
+      'claimFrontierItems',
+      options,
+      () => {
+        const run = id(runId, 'runId')
+        return (claim) => this.layout.frontier.claim(run, claim)
+      },
+      ClaimOptionsSchema,
+      true,
+    )
+  updateFrontierStatus: StorageBackend['updateFrontierStatus'] = (runId, itemId, status, options) =>
+    call(
+      'updateFrontierStatus',
+      options,
+      () => {
+        const run = id(runId, 'runId')
+        const item = id(itemId, 'itemId')
+        const next = validate(FrontierStatusSchema, status, 'status')
+        return (parsed) => this.layout.frontier.updateStatus(run, item, next, parsed)
+      },
+      StatusUpdateOptionsSchema,
+    )
+  clearFrontier: StorageBackend['clearFrontier'] = (runId, options) =>
+    call('clearFrontier', options, () => {
+      const run = id(runId, 'runId')
+      return () => this.layout.frontier.clear(run)
     })
 
-  saveFrontierItem = (item: FrontierItemInput) =>
-    guard('saveFrontierItem', () => this.layout.frontier.save(item))
-  enqueueFrontierItems = (items: FrontierItemInput[]) =>
-    guard('enqueueFrontierItems', () => this.layout.frontier.enqueue(items))
-  getFrontierItems = (runId: string, options?: ListOptions & { status?: FrontierStatus }) =>
-    guard('getFrontierItems', () => this.layout.frontier.list(runId, options))
-  claimFrontierItems = (runId: string, options: ClaimOptions) =>
-    guard('claimFrontierItems', () => this.layout.frontier.claim(runId, options))
-  updateFrontierStatus = (
-    runId: string,
-    itemId: string,
-    status: FrontierStatus,
-    options?: { error?: string; workerId?: string },
-  ) => guard('updateFrontierStatus', () => this.layout.frontier.updateStatus(runId, itemId, status, options))
-  clearFrontier = (runId: string) => guard('clearFrontier', () => this.layout.frontier.clear(runId))
-
-  initialize = (): Promise<void> =>
-    guard('initialize', async () => {
+  initialize: StorageBackend['initialize'] = (options) =>
+    call('initialize', options, () => async () => {
       await initializeTables(this.layout.transport, this.layout.tables)
     })
-  healthReport = (): Promise<HealthReport> => {
+  healthReport: StorageBackend['healthReport'] = async (options) => {
     const names = this.layout.tables.definitions.map((d) => d.TableName!)
-    return healthOf(this.layout.transport, this.layout.config, names, names[0]!)
+    const parsed = CallOptionsSchema.safeParse(options ?? {})
+    const refused = parsed.success ? undefined : refusal(() => validate(CallOptionsSchema, options))
+    const signal = parsed.success ? parsed.data.signal : undefined
+    // Never throws: invalid options and an aborted signal are reported as `ok: false` with `error`.
+    const aborted = signal?.aborted
+      ? new AbortError('healthReport: aborted', { cause: signal.reason })
+      : undefined
+    return withSignal(signal, () =>
+      healthOf(this.layout.transport, this.layout.config, names, names[0]!, refused ?? aborted),
+    )
   }
-  healthCheck = async (): Promise<boolean> => (await this.healthReport()).ok
-  close = (): Promise<void> => this.layout.transport.close()
+  healthCheck: StorageBackend['healthCheck'] = async (options) => (await this.healthReport(options)).ok
+  close: StorageBackend['close'] = () => this.layout.transport.close()
   metrics = (): RequestMetrics => this.layout.transport.metrics.snapshot()
 }
 
-async function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
+function refusal(parse: () => unknown): Error | undefined {
   try {
-    return await run()
+    parse()
+    return undefined
   } catch (error) {
-    throw toStorageError(error, operation)
+    return error as Error
   }
+}
+
+function id(value: string, label: string): string {
+  return validate(IdSchema, value, label)
+}
+
+/**
+ * One public call: `prepare` parses the arguments (throwing `ValidationError` before any request)
+ * and returns the work, which runs with the parsed options under their signal; what it throws
+ * leaves as a `StorageError` (an `AbortError` when the signal was aborted).
+ */
+async function call<S extends z.ZodType, T>(
+  operation: string,
+  options: unknown,
+  prepare: () => (parsed: z.output<S>) => Promise<T>,
+  schema: S = CallOptionsSchema as unknown as S,
+  required = false,
+): Promise<T> {
+  let signal: AbortSignal | undefined
+  try {
+    const parsed = validate(schema, required ? options : (options ?? {}))
+    const work = prepare()
+    signal = (parsed as { signal?: AbortSignal }).signal
+    if (signal?.aborted) throw abortReason(signal)
+    return await withSignal(signal, () => work(parsed))
+  } catch (error) {
+    throw translated(error, operation, signal ?? currentSignal())
+  }
+}
+
+function translated(error: unknown, operation: string, signal: AbortSignal | undefined): Error {
+  if (error instanceof AbortError) return error
+  if (signal?.aborted || (error as { name?: string } | undefined)?.name === 'AbortError') {
+    return new AbortError(`${operation}: aborted`, { cause: error })
+  }
+  return toStorageError(error, operation)
 }

@@ -7,7 +7,7 @@ import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dyn
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrateLayout, type StorageConfigInput, verifyLayouts } from '../../src/index.js'
 import type { CheckpointState } from '../../src/layout-tools/checkpoint.js'
-import { layoutFor } from '../../src/storage.js'
+import { layoutFor } from '../../src/services/factory.js'
 import { type EmbeddedEngine, startLocalEngine, uniqueTablePrefix } from '../../src/testing/index.js'
 import { buildRecords, type SeedCounts, seedRecords } from '../support/migration-seed.js'
 

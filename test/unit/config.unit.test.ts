@@ -26,7 +26,7 @@ describe('configuration', () => {
 
   it('rejects unknown keys and bad values, naming the field, without sending anything', () => {
     expect(validationPaths(() => createStorageBackend({ backend: { regoin: 'x' } as never }))).toEqual([
-      'backend',
+      'backend.regoin',
     ])
     expect(
       validationPaths(() => createStorageBackend({ backend: { layout: 'three-table' as never } })),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { HealthReport } from '../../services/storage-backend.js'
+import type { HealthReport } from '../../services/contract.js'
 import {
   addConnectionOptions,
   addJsonOption,
@@ -32,7 +32,7 @@ Example:
     )
     .action(async (options: HealthOptions) => {
       const config = storageConfig(options)
-      const { createStorageBackend } = await import('../../storage.js')
+      const { createStorageBackend } = await import('../../services/factory.js')
       const backend = createStorageBackend(config)
       try {
         const report = await backend.healthReport()

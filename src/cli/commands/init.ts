@@ -38,7 +38,7 @@ Examples:
     )
     .action(async (options: InitOptions) => {
       const config = storageConfig(options)
-      const { createStorageBackend } = await import('../../storage.js')
+      const { createStorageBackend } = await import('../../services/factory.js')
       const backend = createStorageBackend(config)
       try {
         await backend.initialize()

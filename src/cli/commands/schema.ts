@@ -52,7 +52,7 @@ Examples:
         printJson(io, definitions)
         return
       }
-      const { layoutFor } = await import('../../storage.js')
+      const { layoutFor } = await import('../../services/factory.js')
       const { cloudFormationTemplate } = await import('../cloudformation.js')
       const layout = layoutFor(config)
       await layout.transport.close() // never opened: the layout is asked for its TTL tables only

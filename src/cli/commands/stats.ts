@@ -40,7 +40,7 @@ Example:
     )
     .action(async (options: StatsOptions) => {
       const config = storageConfig(options)
-      const { createStorageBackend } = await import('../../storage.js')
+      const { createStorageBackend } = await import('../../services/factory.js')
       const backend = createStorageBackend(config)
       try {
         const site = await backend.getSite(options.site)

@@ -3,28 +3,19 @@ import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { FRONTIER_INDEXES } from '../../entities/frontier.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import {
-  type FrontierItem,
-  type FrontierItemInput,
-  FrontierItemSchema,
-  type FrontierStatus,
-} from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
+import { type FrontierItem, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
+import type { FrontierStore, StatusRequest } from '../layout.js'
+import type { Claim } from '../options.js'
 import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import {
   alreadyApplied,
-  assertError,
-  assertOwner,
   candidatesOf,
   compareQueueOrder,
   enqueueEach,
   expiryOf,
   isExpired,
-  parseClaim,
-  parseStatus,
   releaseCondition,
   type StatusUpdate,
   statusChange,
@@ -44,8 +35,6 @@ import {
 } from '../shared/listing.js'
 import { newWriteToken } from '../shared/replay-safe.js'
 import { toStored } from '../shared/stored.js'
-import type { ClaimOptions } from '../storage-backend.js'
-import type { FrontierStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 /** Stored attribute names read raw: the lease end (compared exactly by a take) and the write token. */
@@ -64,14 +53,12 @@ type QueueCursor = z.infer<typeof QueueCursorSchema>
 export class MultiTableFrontier implements FrontierStore {
   constructor(private readonly ctx: MultiTableContext) {}
 
-  async save(input: FrontierItemInput): Promise<FrontierItem> {
-    const item = validate(FrontierItemSchema, input, 'item')
+  async save(item: FrontierItem): Promise<FrontierItem> {
     await this.ctx.entities.frontier.put(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' })
     return item
   }
 
-  async enqueue(inputs: FrontierItemInput[]): Promise<{ added: number; duplicates: number }> {
-    const items = validate(z.array(FrontierItemSchema), inputs, 'items')
+  async enqueue(items: FrontierItem[]): Promise<{ added: number; duplicates: number }> {
     return enqueueEach(
       items,
       (item, guard) =>
@@ -84,11 +71,10 @@ export class MultiTableFrontier implements FrontierStore {
   }
 
   async list(
-    runId: string,
+    run: string,
     options?: ListOptions & { status?: FrontierStatus },
   ): Promise<ListResult<FrontierItem>> {
-    const run = validate(IdSchema, runId, 'runId')
-    const status = options?.status === undefined ? undefined : parseStatus(options.status)
+    const status = options?.status === undefined ? undefined : options.status
     const limit = pageSize(options)
     const scope = ['frontier', run, status ?? null] // a cursor of another run or status is refused
     const after = decodeCursor(options?.cursor, QueueCursorSchema, scope)
@@ -124,9 +110,7 @@ export class MultiTableFrontier implements FrontierStore {
   }
 
   /** Claims pending items, then expired leases, each in queue order; returns them in queue order. */
-  async claim(runId: string, options: ClaimOptions): Promise<FrontierItem[]> {
-    const run = validate(IdSchema, runId, 'runId')
-    const claim = parseClaim(options)
+  async claim(run: string, claim: Claim): Promise<FrontierItem[]> {
     const passes = (['pending', 'in_progress'] as const).map((status) =>
       this.candidates(run, status, claim.limit),
     )
@@ -138,13 +122,13 @@ export class MultiTableFrontier implements FrontierStore {
     runId: string,
     itemId: string,
     status: FrontierStatus,
-    options?: { error?: string; workerId?: string },
+    request: StatusRequest,
   ): Promise<FrontierItem> {
-    const run = validate(IdSchema, runId, 'runId')
-    const id = validate(IdSchema, itemId, 'itemId')
-    const next = parseStatus(status)
-    const owner = assertOwner(options?.workerId)
-    const error = assertError(options?.error)
+    const run = runId
+    const id = itemId
+    const next = status
+    const owner = request.workerId
+    const error = request.error
     const change = statusChange(next, new Date(), this.ctx.config.frontierTtlDays, error)
     const key = { runId: run, itemId: id }
     const sent: StatusUpdate = { token: newWriteToken(), next, owner, error }
@@ -170,8 +154,7 @@ export class MultiTableFrontier implements FrontierStore {
     }
   }
 
-  async clear(runId: string): Promise<number> {
-    const run = validate(IdSchema, runId, 'runId')
+  async clear(run: string): Promise<number> {
     let deleted = 0
     const input = {
       TableName: this.ctx.names.frontier,

@@ -4,10 +4,9 @@ import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { PAGES_INDEXES } from '../../entities/page.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
+import { type Page, PageSchema } from '../../model/schemas.js'
+import type { PageStore } from '../layout.js'
 import { isThrottling } from '../shared/aws-errors.js'
 import {
   chainedQueryPage,
@@ -17,7 +16,7 @@ import {
   queryAll,
   queryPage,
 } from '../shared/listing.js'
-import { assertRevision, bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
+import { bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
 import {
   checkedPageWrite,
   earlierTokenNames,
@@ -28,11 +27,9 @@ import {
   UncertainSaves,
 } from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
-import type { SaveOptions } from '../storage-backend.js'
-import type { PageStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
-const UrlSchema = z.string().min(1, { error: 'must not be empty' })
+const _UrlSchema = z.string().min(1, { error: 'must not be empty' })
 /** DynamoDB's limit on an index partition-key value. */
 const MAX_INDEX_KEY_BYTES = 2048
 const TABLE_KEYS = ['site_id', 'page_id'] as const
@@ -84,10 +81,8 @@ export class MultiTablePages implements PageStore {
     )
   }
 
-  async save(input: PageInput, options?: SaveOptions): Promise<Page> {
-    const page = validate(PageSchema, input, 'page')
-    assertRevision(options?.expectedRevision)
-    const { page: saved, deltas } = await this.prepareWrite(page, options?.expectedRevision).send()
+  async save(page: Page, expectedRevision: number | undefined): Promise<Page> {
+    const { page: saved, deltas } = await this.prepareWrite(page, expectedRevision).send()
     await this.applyCounts(deltas)
     return saved
   }
@@ -122,8 +117,8 @@ export class MultiTablePages implements PageStore {
   }
 
   async get(siteId: string, pageId: string): Promise<Page | null> {
-    const site = validate(IdSchema, siteId, 'siteId')
-    const id = validate(IdSchema, pageId, 'pageId')
+    const site = siteId
+    const id = pageId
     const { data } = await this.ctx.entities.page
       .get({ siteId: site, pageId: id })
       .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true })
@@ -135,9 +130,8 @@ export class MultiTablePages implements PageStore {
    * follows `LastEvaluatedKey` until it meets this site's page: pages of other sites with the same
    * URL may fill the first 1 MB (one request when they do not).
    */
-  async byUrl(siteId: string, url: string): Promise<Page | null> {
-    const site = validate(IdSchema, siteId, 'siteId')
-    const exactUrl = validate(UrlSchema, url, 'url')
+  async byUrl(site: string, url: string): Promise<Page | null> {
+    const exactUrl = url
     for await (const items of queryAll(this.ctx.transport, {
       TableName: this.ctx.names.pages,
       IndexName: PAGES_INDEXES.byUrl,
@@ -154,8 +148,7 @@ export class MultiTablePages implements PageStore {
     return null
   }
 
-  list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
-    const site = validate(IdSchema, siteId, 'siteId')
+  list(site: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
     const live = !options?.includeTombstones
     return queryPage(
       this.ctx.transport,
@@ -175,10 +168,9 @@ export class MultiTablePages implements PageStore {
   }
 
   needingRecrawl(
-    siteId: string,
+    site: string,
     options?: ListOptions & { maxAgeHours?: number; now?: Date },
   ): Promise<ListResult<Page>> {
-    const site = validate(IdSchema, siteId, 'siteId')
     const cutoff = cutoffOf(options)
     const neverCrawled: PagedQuery<Page> = {
       input: {
@@ -214,16 +206,15 @@ export class MultiTablePages implements PageStore {
     return chainedQueryPage(this.ctx.transport, [neverCrawled, oldestFirst], options)
   }
 
-  async count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number> {
-    const site = validate(IdSchema, siteId, 'siteId')
+  async count(siteId: string, includeTombstones: boolean): Promise<number> {
+    const site = siteId
     const { data } = await this.ctx.entities.site
       .get({ siteId: site })
       .go({ ...ORIGINAL_ERRORS, attributes: ['pageCount', 'livePageCount'], ignoreOwnership: true })
-    return (options?.includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0
+    return (includeTombstones ? data?.pageCount : data?.livePageCount) ?? 0
   }
 
-  async saveBulk(inputs: PageInput[]): Promise<number> {
-    const pages = validate(z.array(PageSchema), inputs, 'pages')
+  async saveBulk(pages: Page[]): Promise<number> {
     const writes = pages.map((page, i) => this.prepareWrite(page, undefined, { label: `pages.${i}` }))
     const { saved, deltas, failure } = await bulkSave(writes, (write) => write.send(), isThrottling)
     await this.applyCounts(deltas)

@@ -1,13 +1,10 @@
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { type CrawlRun, type CrawlRunInput, CrawlRunSchema } from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
-import { withoutCredentials } from '../shared/credentials.js'
+import { type CrawlRun, CrawlRunSchema } from '../../model/schemas.js'
+import type { RunStore } from '../layout.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
 import { camelKeys, snakeKeys, toStored } from '../shared/stored.js'
-import type { RunStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 const BY_SITE_KEYS = ['site_id', 'run_id', 'created_at'] as const
@@ -16,9 +13,7 @@ const BY_SITE_KEYS = ['site_id', 'run_id', 'created_at'] as const
 export class MultiTableRuns implements RunStore {
   constructor(private readonly ctx: MultiTableContext) {}
 
-  async save(input: CrawlRunInput): Promise<CrawlRun> {
-    const run = validate(CrawlRunSchema, input, 'run')
-    run.configSnapshot = withoutCredentials(run.configSnapshot)
+  async save(run: CrawlRun): Promise<CrawlRun> {
     await this.ctx.entities.run
       .put({ ...toStored(run), stats: snakeKeys(run.stats) })
       .go({ ...ORIGINAL_ERRORS, response: 'none' })
@@ -26,7 +21,7 @@ export class MultiTableRuns implements RunStore {
   }
 
   async get(runId: string): Promise<CrawlRun | null> {
-    const id = validate(IdSchema, runId, 'runId')
+    const id = runId
     const { data } = await this.ctx.entities.run.query
       .byRun({ runId: id })
       .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true, pages: 1 })
@@ -35,7 +30,7 @@ export class MultiTableRuns implements RunStore {
   }
 
   list(siteId: string, options?: ListOptions): Promise<ListResult<CrawlRun>> {
-    const id = validate(IdSchema, siteId, 'siteId')
+    const id = siteId
     const run = this.ctx.entities.run
     return queryPage(
       this.ctx.transport,
@@ -52,7 +47,7 @@ export class MultiTableRuns implements RunStore {
   }
 
   async latest(siteId: string): Promise<CrawlRun | null> {
-    const id = validate(IdSchema, siteId, 'siteId')
+    const id = siteId
     const { data } = await this.ctx.entities.run.query
       .bySite({ siteId: id })
       .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: 1, pages: 1, ignoreOwnership: true })

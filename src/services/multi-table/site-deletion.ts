@@ -1,7 +1,5 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
-import { IdSchema } from '../../model/ids.js'
-import { validate } from '../../model/validate.js'
 import { SITE_MEMBER_INDEXES } from '../../tables/multi-table.js'
 import { awsErrorName } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
@@ -29,9 +27,8 @@ interface Members {
  */
 export async function deleteSite(
   ctx: MultiTableContext,
-  siteId: string,
+  site: string,
 ): Promise<{ deleted: boolean; items: number }> {
-  const site = validate(IdSchema, siteId, 'siteId')
   const { names, transport } = ctx
   const partition = (table: string, hash: string, value: string, projection: string): QueryCommandInput => ({
     TableName: table,

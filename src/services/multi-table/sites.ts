@@ -2,14 +2,11 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { type CrawlRun, type Site, type SiteInput, SiteSchema } from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
-import { withoutCredentials } from '../shared/credentials.js'
+import { type CrawlRun, type Site, SiteSchema } from '../../model/schemas.js'
+import type { RunStore, SiteStore } from '../layout.js'
 import { decodeCursor, encodeCursor, type ListOptions, type ListResult, pageSize } from '../shared/listing.js'
 import { nullFields, toStored } from '../shared/stored.js'
-import type { RunStore, SiteStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 const SiteCursorSchema = z.strictObject({ c: z.iso.datetime(), s: z.string() })
@@ -29,9 +26,7 @@ export class MultiTableSites implements SiteStore {
     private readonly runs: RunStore,
   ) {}
 
-  async save(input: SiteInput): Promise<Site> {
-    const site = validate(SiteSchema, input, 'site')
-    site.config = withoutCredentials(site.config)
+  async save(site: Site): Promise<Site> {
     const { siteId, ...fields } = site
     const update = this.ctx.entities.site.update({ siteId }).set(toStored(fields))
     const removed = nullFields(fields)
@@ -41,7 +36,7 @@ export class MultiTableSites implements SiteStore {
   }
 
   async get(siteId: string): Promise<Site | null> {
-    const id = validate(IdSchema, siteId, 'siteId')
+    const id = siteId
     const { data } = await this.ctx.entities.site
       .get({ siteId: id })
       .go({ ...ORIGINAL_ERRORS, ignoreOwnership: true })
@@ -75,14 +70,8 @@ export class MultiTableSites implements SiteStore {
     }
   }
 
-  async withRuns(
-    siteId: string,
-    options?: { limit?: number },
-  ): Promise<{ site: Site | null; runs: CrawlRun[] }> {
-    const [site, runs] = await Promise.all([
-      this.get(siteId),
-      this.runs.list(siteId, { limit: options?.limit ?? 10 }),
-    ])
+  async withRuns(siteId: string, limit: number): Promise<{ site: Site | null; runs: CrawlRun[] }> {
+    const [site, runs] = await Promise.all([this.get(siteId), this.runs.list(siteId, { limit })])
     return { site, runs: runs.items }
   }
 }

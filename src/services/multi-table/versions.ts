@@ -1,11 +1,9 @@
-import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { ValidationError } from '../../errors.js'
 import { keyPart } from '../../keys/key-part.js'
-import { IdSchema } from '../../model/ids.js'
-import { type Page, type PageVersion, type PageVersionInput, PageVersionSchema } from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
+import type { Page, PageVersion } from '../../model/schemas.js'
+import type { PageStore, VersionStore } from '../layout.js'
 import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
 import { type ListOptions, type ListResult, queryAll, queryPage } from '../shared/listing.js'
@@ -18,7 +16,6 @@ import {
   type StoredVersion,
   saveVersionsInBatches,
 } from '../shared/versions.js'
-import type { PageStore, VersionStore } from '../stores.js'
 import type { MultiTableContext } from './context.js'
 
 const TABLE_KEYS = ['page_id', 'version_id'] as const
@@ -70,8 +67,7 @@ export class MultiTableVersions implements VersionStore {
     private readonly pages: PageStore,
   ) {}
 
-  async save(input: PageVersionInput): Promise<PageVersion> {
-    const version = validate(PageVersionSchema, input, 'version')
+  async save(version: PageVersion): Promise<PageVersion> {
     await this.write(version)
     return version
   }
@@ -85,8 +81,7 @@ export class MultiTableVersions implements VersionStore {
     await this.ctx.entities.version.put(this.item(version, body)).go({ ...ORIGINAL_ERRORS, response: 'none' })
   }
 
-  async saveBulk(inputs: PageVersionInput[]): Promise<number> {
-    const versions = validate(z.array(PageVersionSchema), inputs, 'versions')
+  async saveBulk(versions: PageVersion[]): Promise<number> {
     assertNotChunkKey(versions, (index) => `versions.${index}.versionId`)
     return saveVersionsInBatches(
       this.ctx.transport,
@@ -105,8 +100,8 @@ export class MultiTableVersions implements VersionStore {
   }
 
   async get(pageId: string, versionId: string): Promise<PageVersion | null> {
-    const page = validate(IdSchema, pageId, 'pageId')
-    const id = validate(IdSchema, versionId, 'versionId')
+    const page = pageId
+    const id = versionId
     if (id.startsWith(CHUNK_PREFIX)) return null
     const { data } = await this.ctx.entities.version
       .get({ pageId: page, versionId: id })
@@ -132,8 +127,7 @@ export class MultiTableVersions implements VersionStore {
   }
 
   /** The page's versions newest first, chunks (and any item keyed like one) left out. */
-  private query<T>(pageId: string, read: ReadStored<T>, options?: ListOptions): Promise<ListResult<T>> {
-    const page = validate(IdSchema, pageId, 'pageId')
+  private query<T>(page: string, read: ReadStored<T>, options?: ListOptions): Promise<ListResult<T>> {
     return queryPage(
       this.ctx.transport,
       {

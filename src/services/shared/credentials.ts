@@ -1,4 +1,4 @@
-import type { LogicalRecord } from '../records.js'
+import type { LogicalRecord } from '../migration-codec.js'
 
 /** Credential key names, compared without case and separators (`AWS_SECRET_ACCESS_KEY` = `awsSecretAccessKey`). */
 const CREDENTIAL_KEYS = new Set(

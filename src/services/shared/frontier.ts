@@ -1,30 +1,11 @@
-import { z } from 'zod'
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
-import { IdSchema } from '../../model/ids.js'
+import { ConflictError, NotFoundError } from '../../errors.js'
 import { type FrontierItem, type FrontierStatus, FrontierStatusSchema } from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
-import type { ClaimOptions } from '../storage-backend.js'
+import type { Claim } from '../options.js'
 import { newWriteToken } from './replay-safe.js'
 import { mapConcurrent } from './retry.js'
 
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
 export const ALL_STATUSES = FrontierStatusSchema.options
-
-const ClaimOptionsSchema = z.object({
-  workerId: IdSchema,
-  limit: z.number().int().min(1).max(100).default(10),
-  leaseSeconds: z.number().min(1).default(300),
-})
-
-export interface Claim {
-  workerId: string
-  limit: number
-  leaseSeconds: number
-}
-
-export function parseClaim(options: ClaimOptions): Claim {
-  return validate(ClaimOptionsSchema, options, 'options')
-}
 
 /**
  * One take of a claim. Its lease is computed when the take is sent (a slow claim still hands out
@@ -95,10 +76,6 @@ export async function* candidatesOf(
   }
 }
 
-export function parseStatus(status: unknown, path = 'status'): FrontierStatus {
-  return validate(FrontierStatusSchema, status, path)
-}
-
 /** Epoch seconds at which a finished item expires, or `undefined` (open items, or TTL off). */
 export function expiryOf(status: FrontierStatus, now: Date, ttlDays: number | null): number | undefined {
   if (ttlDays === null || !TERMINAL_STATUSES.includes(status)) return undefined
@@ -130,17 +107,6 @@ export function splitDuplicates<T extends { runId: string; itemId: string }>(
     return true
   })
   return { unique, repeats: items.length - unique.length }
-}
-
-export function assertOwner(workerId: string | undefined): string | undefined {
-  if (workerId === undefined) return undefined
-  return validate(IdSchema, workerId, 'workerId')
-}
-
-export function assertError(error: unknown): string | undefined {
-  if (error === undefined) return undefined
-  if (typeof error !== 'string') throw new ValidationError([{ path: 'error', message: 'must be a string' }])
-  return error
 }
 
 /** What a status update writes: fields to set, fields to remove, and whether a retry is counted. */

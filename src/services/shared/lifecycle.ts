@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBConfig } from '../../config.js'
 import type { Transport } from '../../engine/transport.js'
-import type { EngineCapabilities, HealthReport, TableHealth } from '../storage-backend.js'
+import type { EngineCapabilities, HealthReport, TableHealth } from '../contract.js'
 import { awsErrorName, isRetryable } from './aws-errors.js'
 import { sleep } from './retry.js'
 
@@ -185,6 +185,7 @@ export async function healthOf(
   config: DynamoDBConfig,
   tables: string[],
   probeTable: string,
+  refused?: Error,
 ): Promise<HealthReport> {
   const started = Date.now()
   let endpoint = config.endpointUrl ?? `aws:${config.region}`
@@ -197,6 +198,8 @@ export async function healthOf(
     latencyMs: 0,
   }
   try {
+    // Invalid options are reported like an unusable engine: a health check never throws.
+    if (refused) throw refused
     endpoint = (await withTimeout(transport.endpoint(), HEALTH_TIMEOUT_MS)) ?? endpoint
     report.endpoint = endpoint
     report.tables = await Promise.all(tables.map((name) => describe(transport, name)))

@@ -41,12 +41,6 @@ export function sumCountsBySite(deltas: PageCountDelta[]): Map<string, PageCount
   return bySite
 }
 
-export function assertRevision(expectedRevision: number | undefined): void {
-  if (expectedRevision !== undefined && (!Number.isInteger(expectedRevision) || expectedRevision < 0)) {
-    throw new ValidationError([{ path: 'expectedRevision', message: 'must be a non-negative integer' }])
-  }
-}
-
 /** The recrawl cutoff: `maxAgeHours` before `now`, or none. */
 export function cutoffOf(options: { maxAgeHours?: number; now?: Date } | undefined): Date | null {
   if (options?.maxAgeHours === undefined) return null

@@ -1,32 +1,22 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb'
-import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import {
-  type FrontierItem,
-  type FrontierItemInput,
-  FrontierItemSchema,
-  type FrontierStatus,
-} from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
+import { type FrontierItem, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
+import type { StatusRequest } from '../layout.js'
+import type { Claim } from '../options.js'
 import { isConditionFailure } from '../shared/aws-errors.js'
 import { batchWrite } from '../shared/batch.js'
 import {
   ALL_STATUSES,
   alreadyApplied,
-  assertError,
-  assertOwner,
   type Candidate,
   candidatesOf,
   compareQueueOrder,
   enqueueEach,
   expiryOf,
   isExpired,
-  parseClaim,
-  parseStatus,
   releaseCondition,
   type StatusUpdate,
   statusChange,
@@ -46,7 +36,6 @@ import {
 } from '../shared/listing.js'
 import { newWriteToken } from '../shared/replay-safe.js'
 import { toStored } from '../shared/stored.js'
-import type { ClaimOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 /**
@@ -57,14 +46,12 @@ import { KEYS, type SingleTableContext } from './context.js'
 export class SingleTableFrontier {
   constructor(private readonly ctx: SingleTableContext) {}
 
-  async save(input: FrontierItemInput): Promise<FrontierItem> {
-    const item = validate(FrontierItemSchema, input, 'item')
+  async save(item: FrontierItem): Promise<FrontierItem> {
     await this.ctx.entities.frontier.put(this.attributes(item)).go({ ...ORIGINAL_ERRORS, response: 'none' })
     return item
   }
 
-  async enqueue(inputs: FrontierItemInput[]): Promise<{ added: number; duplicates: number }> {
-    const items = validate(z.array(FrontierItemSchema), inputs, 'items')
+  async enqueue(items: FrontierItem[]): Promise<{ added: number; duplicates: number }> {
     return enqueueEach(
       items,
       (item, guard) =>
@@ -80,8 +67,8 @@ export class SingleTableFrontier {
     runId: string,
     options?: ListOptions & { status?: FrontierStatus },
   ): Promise<ListResult<FrontierItem>> {
-    const runKey = keyPart(validate(IdSchema, runId, 'runId'))
-    const statuses = options?.status === undefined ? ALL_STATUSES : [parseStatus(options.status)]
+    const runKey = keyPart(runId)
+    const statuses = options?.status === undefined ? ALL_STATUSES : [options.status]
     const partitions = statuses.flatMap((status) =>
       this.shards().map((shard) => this.statusQuery(runKey, shard, status)),
     )
@@ -93,9 +80,8 @@ export class SingleTableFrontier {
    * Claims in the worker's home shard first, then the next shards in index order; pending items
    * before expired leases; the items taken are returned in queue order.
    */
-  async claim(runId: string, options: ClaimOptions): Promise<FrontierItem[]> {
-    const runKey = keyPart(validate(IdSchema, runId, 'runId'))
-    const claim = parseClaim(options)
+  async claim(runId: string, claim: Claim): Promise<FrontierItem[]> {
+    const runKey = keyPart(runId)
     const shards = this.ctx.config.frontierShards
     const home = shardOf(claim.workerId, shards)
     const order = this.shards().map((_, i) => shardName((home + i) % shards))
@@ -107,16 +93,14 @@ export class SingleTableFrontier {
   }
 
   async updateStatus(
-    runId: string,
-    itemId: string,
+    run: string,
+    id: string,
     status: FrontierStatus,
-    options?: { error?: string; workerId?: string },
+    request: StatusRequest,
   ): Promise<FrontierItem> {
-    const run = validate(IdSchema, runId, 'runId')
-    const id = validate(IdSchema, itemId, 'itemId')
-    const next = parseStatus(status)
-    const owner = assertOwner(options?.workerId)
-    const error = assertError(options?.error)
+    const next = status
+    const owner = request.workerId
+    const error = request.error
     const change = statusChange(next, new Date(), this.ctx.config.frontierTtlDays, error)
     const key = this.key(run, id)
     const sent: StatusUpdate = { token: newWriteToken(), next, owner, error }
@@ -143,7 +127,7 @@ export class SingleTableFrontier {
   }
 
   async clear(runId: string): Promise<number> {
-    const runKey = keyPart(validate(IdSchema, runId, 'runId'))
+    const runKey = keyPart(runId)
     let deleted = 0
     for (const shard of this.shards()) {
       const input = this.ctx.entities.frontier.query.byId({ runKey, shard }).params()

@@ -2,13 +2,11 @@ import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { type Page, type PageInput, PageSchema } from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
+import { type Page, PageSchema } from '../../model/schemas.js'
 import { isThrottling } from '../shared/aws-errors.js'
 import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
-import { assertRevision, bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
+import { bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
 import {
   checkedPageWrite,
   earlierTokenNames,
@@ -19,11 +17,10 @@ import {
   UncertainSaves,
 } from '../shared/replay-safe.js'
 import { nullFields, toStored } from '../shared/stored.js'
-import type { SaveOptions } from '../storage-backend.js'
 import { KEYS, type SingleTableContext } from './context.js'
 import { readOwned } from './sites.js'
 
-const UrlSchema = z.string().min(1, { error: 'must not be empty' })
+const _UrlSchema = z.string().min(1, { error: 'must not be empty' })
 
 /** Bookkeeping attributes of replay-safe saves, on the page item (never returned). */
 const PAGE_WRITE_ATTRIBUTES: PageWriteAttributes = {
@@ -62,10 +59,8 @@ export class SingleTablePages {
    * `expectedRevision`; its UPDATED_OLD values tell whether the page is new or changed liveness,
    * and only then is the counter item touched. Both are replay-safe (`preparePageWrite`, `PageCounter`).
    */
-  async save(input: PageInput, options?: SaveOptions): Promise<Page> {
-    const page = validate(PageSchema, input, 'page')
-    assertRevision(options?.expectedRevision)
-    const { page: saved, deltas } = await this.prepareWrite(page, options?.expectedRevision).send()
+  async save(page: Page, expectedRevision: number | undefined): Promise<Page> {
+    const { page: saved, deltas } = await this.prepareWrite(page, expectedRevision).send()
     await this.applyCounts(deltas)
     return saved
   }
@@ -106,18 +101,14 @@ export class SingleTablePages {
     return this.counter.apply(deltas)
   }
 
-  async get(siteId: string, pageId: string): Promise<Page | null> {
-    const site = validate(IdSchema, siteId, 'siteId')
-    const id = validate(IdSchema, pageId, 'pageId')
+  async get(site: string, id: string): Promise<Page | null> {
     const { data } = await this.ctx.entities.page
       .get({ pageKey: keyPart(id), siteKey: keyPart(site) })
       .go(ORIGINAL_ERRORS)
     return data ? fromStored(PageSchema, data, 'page') : null
   }
 
-  async byUrl(siteId: string, url: string): Promise<Page | null> {
-    const site = validate(IdSchema, siteId, 'siteId')
-    const exactUrl = validate(UrlSchema, url, 'url')
+  async byUrl(site: string, exactUrl: string): Promise<Page | null> {
     const { data } = await this.ctx.entities.page.query
       .byUrl({ siteKey: keyPart(site), urlKey: keyPart(exactUrl) })
       .go({ ...ORIGINAL_ERRORS, limit: 1, pages: 1 })
@@ -126,7 +117,7 @@ export class SingleTablePages {
   }
 
   list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>> {
-    const siteScope = keyPart(validate(IdSchema, siteId, 'siteId'))
+    const siteScope = keyPart(siteId)
     const page = this.ctx.entities.page
     const query = options?.includeTombstones
       ? page.query.bySite({ siteScope })
@@ -142,7 +133,7 @@ export class SingleTablePages {
     siteId: string,
     options?: ListOptions & { maxAgeHours?: number; now?: Date },
   ): Promise<ListResult<Page>> {
-    const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+    const siteKey = keyPart(siteId)
     const cutoff = cutoffOf(options)
     const recrawl = this.ctx.entities.page.query.recrawl({ siteKey })
     const query = cutoff ? recrawl.lt({ crawlOrder: cutoff.toISOString() }) : recrawl
@@ -153,14 +144,13 @@ export class SingleTablePages {
     )
   }
 
-  async count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number> {
-    const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+  async count(siteId: string, includeTombstones: boolean): Promise<number> {
+    const siteKey = keyPart(siteId)
     const { data } = await this.ctx.entities.pageCount.get({ siteKey }).go(ORIGINAL_ERRORS)
-    return (options?.includeTombstones ? data?.total : data?.live) ?? 0
+    return (includeTombstones ? data?.total : data?.live) ?? 0
   }
 
-  async saveBulk(inputs: PageInput[]): Promise<number> {
-    const pages = validate(z.array(PageSchema), inputs, 'pages')
+  async saveBulk(pages: Page[]): Promise<number> {
     const writes = pages.map((page, i) => this.prepareWrite(page, undefined, { label: `pages.${i}` }))
     const { saved, deltas, failure } = await bulkSave(writes, (write) => write.send(), isThrottling)
     await this.applyCounts(deltas)

@@ -1,8 +1,6 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { keyPart } from '../../keys/key-part.js'
-import { IdSchema } from '../../model/ids.js'
-import { validate } from '../../model/validate.js'
 import { batchWrite } from '../shared/batch.js'
 import { queryAll } from '../shared/listing.js'
 import type { SingleTableContext } from './context.js'
@@ -16,7 +14,7 @@ export async function deleteSite(
   ctx: SingleTableContext,
   siteId: string,
 ): Promise<{ deleted: boolean; items: number }> {
-  const siteKey = keyPart(validate(IdSchema, siteId, 'siteId'))
+  const siteKey = keyPart(siteId)
   const { site, run, page, version, versionChunk, frontier, pageCount } = ctx.entities
   // Chunks are parts of versions, not logical records of their own.
   const sources: { input: QueryCommandInput; logical: boolean }[] = [

@@ -1,12 +1,9 @@
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { type FormattableEntity, formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import { type CrawlRun, CrawlRunSchema, type Site, type SiteInput, SiteSchema } from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
-import { withoutCredentials } from '../shared/credentials.js'
-import { type ListOptions, type ListResult, pageSize, queryPage } from '../shared/listing.js'
+import { type CrawlRun, CrawlRunSchema, type Site, SiteSchema } from '../../model/schemas.js'
+import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
 import { toStored } from '../shared/stored.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
@@ -14,15 +11,12 @@ import { KEYS, type SingleTableContext } from './context.js'
 export class SingleTableSites {
   constructor(private readonly ctx: SingleTableContext) {}
 
-  async save(input: SiteInput): Promise<Site> {
-    const site = validate(SiteSchema, input, 'site')
-    site.config = withoutCredentials(site.config)
+  async save(site: Site): Promise<Site> {
     await this.ctx.entities.site.put({ ...toStored(site), siteKey: keyPart(site.siteId) }).go(ORIGINAL_ERRORS)
     return site
   }
 
-  async get(siteId: string): Promise<Site | null> {
-    const id = validate(IdSchema, siteId, 'siteId')
+  async get(id: string): Promise<Site | null> {
     const { data } = await this.ctx.entities.site.get({ siteKey: keyPart(id) }).go(ORIGINAL_ERRORS)
     return data ? fromStored(SiteSchema, data, 'site') : null
   }
@@ -40,12 +34,7 @@ export class SingleTableSites {
     )
   }
 
-  async withRuns(
-    siteId: string,
-    options?: { limit?: number },
-  ): Promise<{ site: Site | null; runs: CrawlRun[] }> {
-    const id = validate(IdSchema, siteId, 'siteId')
-    const limit = pageSize({ limit: options?.limit ?? 10 })
+  async withRuns(id: string, limit: number): Promise<{ site: Site | null; runs: CrawlRun[] }> {
     const { data } = await this.ctx.service.collections
       .siteRuns({ siteKey: keyPart(id) })
       .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: limit + 1, pages: 1 })

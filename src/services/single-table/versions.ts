@@ -1,16 +1,8 @@
-import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
-import { IdSchema } from '../../model/ids.js'
 import { fromStored } from '../../model/read.js'
-import {
-  PageSchema,
-  type PageVersion,
-  type PageVersionInput,
-  PageVersionSchema,
-} from '../../model/schemas.js'
-import { validate } from '../../model/validate.js'
+import { PageSchema, type PageVersion } from '../../model/schemas.js'
 import { type BatchWrite, batchWrite } from '../shared/batch.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
 import { type ListOptions, type ListResult, pageSize, queryAll, queryPage } from '../shared/listing.js'
@@ -34,8 +26,7 @@ import { KEYS, type SingleTableContext } from './context.js'
 export class SingleTableVersions {
   constructor(private readonly ctx: SingleTableContext) {}
 
-  async save(input: PageVersionInput): Promise<PageVersion> {
-    const version = validate(PageVersionSchema, input, 'version')
+  async save(version: PageVersion): Promise<PageVersion> {
     await this.write(version)
     return version
   }
@@ -49,8 +40,7 @@ export class SingleTableVersions {
     await this.ctx.entities.version.put(this.item(version, body)).go({ ...ORIGINAL_ERRORS, response: 'none' })
   }
 
-  async saveBulk(inputs: PageVersionInput[]): Promise<number> {
-    const versions = validate(z.array(PageVersionSchema), inputs, 'versions')
+  async saveBulk(versions: PageVersion[]): Promise<number> {
     return saveVersionsInBatches(
       this.ctx.transport,
       versions,
@@ -63,8 +53,8 @@ export class SingleTableVersions {
   }
 
   async get(pageId: string, versionId: string): Promise<PageVersion | null> {
-    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
-    const versionKey = keyPart(validate(IdSchema, versionId, 'versionId'))
+    const pageKey = keyPart(pageId)
+    const versionKey = keyPart(versionId)
     const { data } = await this.ctx.entities.version.get({ pageKey, versionKey }).go(ORIGINAL_ERRORS)
     return data ? ((await this.complete(data as StoredVersion)) ?? null) : null
   }
@@ -75,7 +65,7 @@ export class SingleTableVersions {
    * several sites share the id (never with `pageIdFor` ids), the newest version's site decides.
    */
   async current(pageId: string): Promise<PageVersion | null> {
-    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
+    const pageKey = keyPart(pageId)
     const { data } = await this.ctx.service.collections
       .pageVersions({ pageKey })
       .go({ ...ORIGINAL_ERRORS, order: 'desc', limit: 2, pages: 1 })
@@ -104,7 +94,7 @@ export class SingleTableVersions {
 
   /** The page's versions newest first, each read with `read`. */
   private query<T>(pageId: string, read: ReadStored<T>, options?: ListOptions): Promise<ListResult<T>> {
-    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
+    const pageKey = keyPart(pageId)
     const version = this.ctx.entities.version
     return queryPage(
       this.ctx.transport,
@@ -122,8 +112,8 @@ export class SingleTableVersions {
 
   /** The page and its newest versions: one Query of the page's `pageVersions` collection. */
   async pageWithVersions(siteId: string, pageId: string, limit: number) {
-    const site = validate(IdSchema, siteId, 'siteId')
-    const pageKey = keyPart(validate(IdSchema, pageId, 'pageId'))
+    const site = siteId
+    const pageKey = keyPart(pageId)
     const size = pageSize({ limit })
     const { data } = await this.ctx.service.collections
       .pageVersions({ pageKey })

@@ -1,44 +1,46 @@
 import type { DynamoDBConfig } from '../config.js'
 import type { Transport } from '../engine/transport.js'
-import type {
-  CrawlRun,
-  CrawlRunInput,
-  FrontierItem,
-  FrontierItemInput,
-  FrontierStatus,
-  Page,
-  PageInput,
-  PageVersion,
-  PageVersionInput,
-  Site,
-  SiteInput,
-} from '../model/schemas.js'
-import type { RecordCodec } from './records.js'
+import type { CrawlRun, FrontierItem, FrontierStatus, Page, PageVersion, Site } from '../model/schemas.js'
+import type { RecordCodec } from './migration-codec.js'
+import type { Claim } from './options.js'
 import type { LayoutTables } from './shared/lifecycle.js'
 import type { ListOptions, ListResult } from './shared/listing.js'
 import type { PageCountDelta } from './shared/pages.js'
 import type { PageWriteOptions, PreparedSave } from './shared/replay-safe.js'
-import type { ClaimOptions, SaveOptions } from './storage-backend.js'
 
 // The narrow seams between the public backend and a layout: one store per logical table. Each
 // layout implements them in its own folder; `LayoutBackend` puts either behind `StorageBackend`.
+// Stores get values the backend has parsed (ids, records with defaults, options), never raw input.
+
+export interface RecrawlQuery extends ListOptions {
+  maxAgeHours?: number
+  now?: Date
+}
+
+/** What a status update may carry besides the status. */
+export interface StatusRequest {
+  error?: string
+  workerId?: string
+}
 
 export interface SiteStore {
-  save(site: SiteInput): Promise<Site>
+  /** Saves a parsed site whose config is already scrubbed of credentials. */
+  save(site: Site): Promise<Site>
   get(siteId: string): Promise<Site | null>
-  list(options?: ListOptions): Promise<ListResult<Site>>
-  withRuns(siteId: string, options?: { limit?: number }): Promise<{ site: Site | null; runs: CrawlRun[] }>
+  list(options: ListOptions): Promise<ListResult<Site>>
+  withRuns(siteId: string, limit: number): Promise<{ site: Site | null; runs: CrawlRun[] }>
 }
 
 export interface RunStore {
-  save(run: CrawlRunInput): Promise<CrawlRun>
+  /** Saves a parsed run whose config snapshot is already scrubbed of credentials. */
+  save(run: CrawlRun): Promise<CrawlRun>
   get(runId: string): Promise<CrawlRun | null>
-  list(siteId: string, options?: ListOptions): Promise<ListResult<CrawlRun>>
+  list(siteId: string, options: ListOptions): Promise<ListResult<CrawlRun>>
   latest(siteId: string): Promise<CrawlRun | null>
 }
 
 export interface PageStore {
-  save(page: PageInput, options?: SaveOptions): Promise<Page>
+  save(page: Page, expectedRevision: number | undefined): Promise<Page>
   /**
    * A validated page's write, built and checked (item size) but not sent; its count changes are
    * applied by `applyCounts`.
@@ -47,23 +49,20 @@ export interface PageStore {
   applyCounts(deltas: PageCountDelta[]): Promise<void>
   get(siteId: string, pageId: string): Promise<Page | null>
   byUrl(siteId: string, url: string): Promise<Page | null>
-  list(siteId: string, options?: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>>
-  needingRecrawl(
-    siteId: string,
-    options?: ListOptions & { maxAgeHours?: number; now?: Date },
-  ): Promise<ListResult<Page>>
-  count(siteId: string, options?: { includeTombstones?: boolean }): Promise<number>
-  saveBulk(pages: PageInput[]): Promise<number>
+  list(siteId: string, options: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>>
+  needingRecrawl(siteId: string, options: RecrawlQuery): Promise<ListResult<Page>>
+  count(siteId: string, includeTombstones: boolean): Promise<number>
+  saveBulk(pages: Page[]): Promise<number>
 }
 
 export interface VersionStore {
-  save(version: PageVersionInput): Promise<PageVersion>
+  save(version: PageVersion): Promise<PageVersion>
   /** Writes a validated version: body chunks first, the version item last. */
   write(version: PageVersion): Promise<void>
-  saveBulk(versions: PageVersionInput[]): Promise<number>
+  saveBulk(versions: PageVersion[]): Promise<number>
   get(pageId: string, versionId: string): Promise<PageVersion | null>
   current(pageId: string): Promise<PageVersion | null>
-  list(pageId: string, options?: ListOptions): Promise<ListResult<PageVersion>>
+  list(pageId: string, options: ListOptions): Promise<ListResult<PageVersion>>
   pageWithVersions(
     siteId: string,
     pageId: string,
@@ -72,15 +71,15 @@ export interface VersionStore {
 }
 
 export interface FrontierStore {
-  save(item: FrontierItemInput): Promise<FrontierItem>
-  enqueue(items: FrontierItemInput[]): Promise<{ added: number; duplicates: number }>
-  list(runId: string, options?: ListOptions & { status?: FrontierStatus }): Promise<ListResult<FrontierItem>>
-  claim(runId: string, options: ClaimOptions): Promise<FrontierItem[]>
+  save(item: FrontierItem): Promise<FrontierItem>
+  enqueue(items: FrontierItem[]): Promise<{ added: number; duplicates: number }>
+  list(runId: string, options: ListOptions & { status?: FrontierStatus }): Promise<ListResult<FrontierItem>>
+  claim(runId: string, claim: Claim): Promise<FrontierItem[]>
   updateStatus(
     runId: string,
     itemId: string,
     status: FrontierStatus,
-    options?: { error?: string; workerId?: string },
+    request: StatusRequest,
   ): Promise<FrontierItem>
   clear(runId: string): Promise<number>
 }

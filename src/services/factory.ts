@@ -1,9 +1,9 @@
-import { parseStorageConfig, type StorageConfigInput } from './config.js'
-import { LayoutBackend } from './services/backend.js'
-import { multiTableLayout } from './services/multi-table/layout.js'
-import { singleTableLayout } from './services/single-table/layout.js'
-import type { StorageBackend } from './services/storage-backend.js'
-import type { Layout } from './services/stores.js'
+import { parseStorageConfig, type StorageConfigInput } from '../config.js'
+import { LayoutBackend } from './backend.js'
+import type { StorageBackend } from './contract.js'
+import type { Layout } from './layout.js'
+import { multiTableLayout } from './multi-table/layout.js'
+import { singleTableLayout } from './single-table/layout.js'
 
 /**
  * Validates `config` (throwing `ValidationError` naming the field) and returns the backend of its

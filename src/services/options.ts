@@ -1,0 +1,75 @@
+import { z } from 'zod'
+import { IdSchema } from '../model/ids.js'
+import { FrontierStatusSchema } from '../model/schemas.js'
+
+// The boundary's schemas: every option object of the public methods, strict (an unknown key is a
+// ValidationError naming it). The public option types are their `z.input`; the stores get `z.output`.
+
+const SignalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
+  error: 'must be an AbortSignal',
+})
+const LimitSchema = z.number().int().min(1).max(1000)
+
+/** A method without other options: `getSite(siteId, { signal })`. */
+export const CallOptionsSchema = z.strictObject({ signal: SignalSchema.optional() })
+
+export const ListOptionsSchema = z.strictObject({
+  /** Items per page (matching items, filters included); default 100. */
+  limit: LimitSchema.optional(),
+  /** Where the previous page stopped; `null`/absent starts at the beginning. */
+  cursor: z.string().nullable().optional(),
+  signal: SignalSchema.optional(),
+})
+
+export const ListPagesOptionsSchema = ListOptionsSchema.extend({ includeTombstones: z.boolean().optional() })
+
+export const RecrawlOptionsSchema = ListOptionsSchema.extend({
+  /** Pages crawled at least this long ago are due (never-crawled ones always are). */
+  maxAgeHours: z.number().min(0).optional(),
+  /** The instant `maxAgeHours` counts back from; default now. */
+  now: z.date().optional(),
+})
+
+export const CountPagesOptionsSchema = CallOptionsSchema.extend({ includeTombstones: z.boolean().optional() })
+
+export const SaveOptionsSchema = CallOptionsSchema.extend({
+  /** The revision the caller last read; a stale write fails with `ConflictError` and changes nothing. */
+  expectedRevision: z.number().int().min(0).optional(),
+})
+
+export const ClaimOptionsSchema = CallOptionsSchema.extend({
+  workerId: IdSchema,
+  /** Items to claim at most; default 10. */
+  limit: z.number().int().min(1).max(100).default(10),
+  /** Lease length, at least 1 second; default 300. */
+  leaseSeconds: z.number().min(1).default(300),
+})
+
+export const FrontierListOptionsSchema = ListOptionsSchema.extend({ status: FrontierStatusSchema.optional() })
+
+export const StatusUpdateOptionsSchema = CallOptionsSchema.extend({
+  /** Kept as the item's `lastError`. */
+  error: z.string({ error: 'must be a string' }).optional(),
+  /** With it, only the lease owner may change the item (`ConflictError` otherwise). */
+  workerId: IdSchema.optional(),
+})
+
+/** How many newest runs come with the site; default 10. */
+export const WithRunsOptionsSchema = CallOptionsSchema.extend({ limit: LimitSchema.optional() })
+/** How many newest versions come with the page; default 10. */
+export const WithVersionsOptionsSchema = CallOptionsSchema.extend({ limit: LimitSchema.optional() })
+
+export type CallOptions = z.input<typeof CallOptionsSchema>
+export type ListOptions = z.input<typeof ListOptionsSchema>
+export type ListPagesOptions = z.input<typeof ListPagesOptionsSchema>
+export type RecrawlOptions = z.input<typeof RecrawlOptionsSchema>
+export type CountPagesOptions = z.input<typeof CountPagesOptionsSchema>
+export type SaveOptions = z.input<typeof SaveOptionsSchema>
+export type ClaimOptions = z.input<typeof ClaimOptionsSchema>
+export type FrontierListOptions = z.input<typeof FrontierListOptionsSchema>
+export type StatusUpdateOptions = z.input<typeof StatusUpdateOptionsSchema>
+export type WithRunsOptions = z.input<typeof WithRunsOptionsSchema>
+export type WithVersionsOptions = z.input<typeof WithVersionsOptionsSchema>
+
+/** A claim as the stores get it: defaults applied. */
+export type Claim = z.output<typeof ClaimOptionsSchema>
