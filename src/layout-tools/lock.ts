@@ -3,7 +3,7 @@ import { hostname } from 'node:os'
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import type { DynamoDBClientLike } from '../config.js'
 import { ConflictError } from '../errors.js'
-import { isConditionFailure } from '../services/shared/aws-errors.js'
+import { isConditionFailure } from '../services/plumbing/aws-errors.js'
 
 const LEASE_MS = 30_000
 const RENEW_MS = 10_000

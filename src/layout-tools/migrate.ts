@@ -3,7 +3,7 @@ import { parseStorageConfig, type StorageConfigInput } from '../config.js'
 import { layoutFor } from '../services/factory.js'
 import type { Layout } from '../services/layout.js'
 import { LOGICAL_TABLES, type LogicalRecord, type LogicalTable } from '../services/migration-codec.js'
-import { initializeTables } from '../services/shared/lifecycle.js'
+import { initializeTables } from '../services/plumbing/lifecycle.js'
 import {
   type CheckpointState,
   CheckpointWriter,

@@ -27,9 +27,9 @@ import {
   WithRunsOptionsSchema,
   WithVersionsOptionsSchema,
 } from './options.js'
-import { toStorageError } from './shared/aws-errors.js'
-import { withoutCredentials } from './shared/credentials.js'
-import { healthOf, initializeTables } from './shared/lifecycle.js'
+import { toStorageError } from './plumbing/aws-errors.js'
+import { withoutCredentials } from './plumbing/credentials.js'
+import { healthOf, initializeTables } from './plumbing/lifecycle.js'
 import { tokenFor } from './shared/replay-safe.js'
 import { assertSamePage } from './shared/versions.js'
 

@@ -25,7 +25,7 @@ import type {
   WithRunsOptions,
   WithVersionsOptions,
 } from './options.js'
-import type { ListResult } from './shared/listing.js'
+import type { ListResult } from './plumbing/listing.js'
 
 export type {
   CallOptions,

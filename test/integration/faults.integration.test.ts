@@ -16,7 +16,7 @@ import {
   pageIdFor,
   type StorageBackend,
 } from '../../src/index.js'
-import { type BatchWrite, batchWrite } from '../../src/services/shared/batch.js'
+import { type BatchWrite, batchWrite } from '../../src/services/plumbing/batch.js'
 import { type EmbeddedEngine, startLocalEngine, uniqueTablePrefix } from '../../src/testing/index.js'
 import { engineAvailable, LAYOUTS, type LayoutName, MATRIX } from '../support/engines.js'
 import { type FaultProxy, type FaultRates, startFaultProxy } from '../support/fault-proxy.js'

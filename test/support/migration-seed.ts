@@ -8,8 +8,8 @@ import {
 } from '../../src/model/schemas.js'
 import { layoutFor } from '../../src/services/factory.js'
 import type { LogicalRecord, LogicalTable } from '../../src/services/migration-codec.js'
-import { initializeTables } from '../../src/services/shared/lifecycle.js'
-import { mapConcurrent } from '../../src/services/shared/retry.js'
+import { initializeTables } from '../../src/services/plumbing/lifecycle.js'
+import { mapConcurrent } from '../../src/services/plumbing/retry.js'
 
 /**
  * A large crawl for migration tests, built fast: every record is parsed by the model's schemas and

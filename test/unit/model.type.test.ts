@@ -6,7 +6,7 @@ import type { RunEntity } from '../../src/entities/run.js'
 import type { SiteEntity } from '../../src/entities/site.js'
 import type { VersionEntity } from '../../src/entities/version.js'
 import type { CrawlRun, FrontierItem, Page, PageVersion, Site } from '../../src/model/schemas.js'
-import type { Stored } from '../../src/services/shared/stored.js'
+import type { Stored } from '../../src/services/plumbing/stored.js'
 
 /** Model fields, stored (Dates as strings, nullable as optional), must be ElectroDB attributes of the same type. */
 type Agrees<Model, Item> = Stored<Model> extends Pick<Item, keyof Stored<Model> & keyof Item> ? true : false

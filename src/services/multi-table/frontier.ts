@@ -7,8 +7,17 @@ import { fromStored } from '../../model/read.js'
 import { type FrontierItem, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
 import type { FrontierStore, StatusRequest } from '../layout.js'
 import type { Claim } from '../options.js'
-import { isConditionFailure } from '../shared/aws-errors.js'
-import { batchWrite } from '../shared/batch.js'
+import { isConditionFailure } from '../plumbing/aws-errors.js'
+import { batchWrite } from '../plumbing/batch.js'
+import {
+  decodeCursor,
+  encodeCursor,
+  type ListOptions,
+  type ListResult,
+  pageSize,
+  queryAll,
+} from '../plumbing/listing.js'
+import { toStored } from '../plumbing/stored.js'
 import {
   alreadyApplied,
   candidatesOf,
@@ -25,16 +34,7 @@ import {
   takeInOrder,
   takenState,
 } from '../shared/frontier.js'
-import {
-  decodeCursor,
-  encodeCursor,
-  type ListOptions,
-  type ListResult,
-  pageSize,
-  queryAll,
-} from '../shared/listing.js'
 import { newWriteToken } from '../shared/replay-safe.js'
-import { toStored } from '../shared/stored.js'
 import type { MultiTableContext } from './context.js'
 
 /** Stored attribute names read raw: the lease end (compared exactly by a take) and the write token. */

@@ -7,7 +7,7 @@ import { PAGES_INDEXES } from '../../entities/page.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, PageSchema } from '../../model/schemas.js'
 import type { PageStore } from '../layout.js'
-import { isThrottling } from '../shared/aws-errors.js'
+import { isThrottling } from '../plumbing/aws-errors.js'
 import {
   chainedQueryPage,
   type ListOptions,
@@ -15,7 +15,8 @@ import {
   type PagedQuery,
   queryAll,
   queryPage,
-} from '../shared/listing.js'
+} from '../plumbing/listing.js'
+import { nullFields, toStored } from '../plumbing/stored.js'
 import { bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
 import {
   checkedPageWrite,
@@ -26,7 +27,6 @@ import {
   type PreparedSave,
   UncertainSaves,
 } from '../shared/replay-safe.js'
-import { nullFields, toStored } from '../shared/stored.js'
 import type { MultiTableContext } from './context.js'
 
 const _UrlSchema = z.string().min(1, { error: 'must not be empty' })

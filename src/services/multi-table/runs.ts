@@ -3,8 +3,8 @@ import { formatItem } from '../../entities/format-item.js'
 import { fromStored } from '../../model/read.js'
 import { type CrawlRun, CrawlRunSchema } from '../../model/schemas.js'
 import type { RunStore } from '../layout.js'
-import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
-import { camelKeys, snakeKeys, toStored } from '../shared/stored.js'
+import { type ListOptions, type ListResult, queryPage } from '../plumbing/listing.js'
+import { camelKeys, snakeKeys, toStored } from '../plumbing/stored.js'
 import type { MultiTableContext } from './context.js'
 
 const BY_SITE_KEYS = ['site_id', 'run_id', 'created_at'] as const

@@ -1,9 +1,9 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { SITE_MEMBER_INDEXES } from '../../tables/multi-table.js'
-import { awsErrorName } from '../shared/aws-errors.js'
-import { batchWrite } from '../shared/batch.js'
-import { queryAll } from '../shared/listing.js'
+import { awsErrorName } from '../plumbing/aws-errors.js'
+import { batchWrite } from '../plumbing/batch.js'
+import { queryAll } from '../plumbing/listing.js'
 import type { MultiTableContext } from './context.js'
 
 type Row = Record<string, unknown>

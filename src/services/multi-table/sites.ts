@@ -5,8 +5,14 @@ import { formatItem } from '../../entities/format-item.js'
 import { fromStored } from '../../model/read.js'
 import { type CrawlRun, type Site, SiteSchema } from '../../model/schemas.js'
 import type { RunStore, SiteStore } from '../layout.js'
-import { decodeCursor, encodeCursor, type ListOptions, type ListResult, pageSize } from '../shared/listing.js'
-import { nullFields, toStored } from '../shared/stored.js'
+import {
+  decodeCursor,
+  encodeCursor,
+  type ListOptions,
+  type ListResult,
+  pageSize,
+} from '../plumbing/listing.js'
+import { nullFields, toStored } from '../plumbing/stored.js'
 import type { MultiTableContext } from './context.js'
 
 const SiteCursorSchema = z.strictObject({ c: z.iso.datetime(), s: z.string() })

@@ -4,10 +4,10 @@ import { ValidationError } from '../../errors.js'
 import { keyPart } from '../../keys/key-part.js'
 import type { Page, PageVersion } from '../../model/schemas.js'
 import type { PageStore, VersionStore } from '../layout.js'
-import { type BatchWrite, batchWrite } from '../shared/batch.js'
+import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
+import { type ListOptions, type ListResult, queryAll, queryPage } from '../plumbing/listing.js'
+import { toStored } from '../plumbing/stored.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
-import { type ListOptions, type ListResult, queryAll, queryPage } from '../shared/listing.js'
-import { toStored } from '../shared/stored.js'
 import {
   assembleVersion,
   currentViaNewest,

@@ -1,5 +1,5 @@
 import { CapacityError, ValidationError } from '../../errors.js'
-import { forEachConcurrent } from './retry.js'
+import { forEachConcurrent } from '../plumbing/retry.js'
 
 /** How one save changes a site's page counts. */
 export interface PageCountDelta {

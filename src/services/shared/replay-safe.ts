@@ -3,8 +3,8 @@ import { GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib
 import type { Transport } from '../../engine/transport.js'
 import { ConflictError, StorageError } from '../../errors.js'
 import type { Page } from '../../model/schemas.js'
-import { awsErrorName, isConditionFailure, isRetryable, isThrottling } from './aws-errors.js'
-import { assertItemFits } from './item-size.js'
+import { awsErrorName, isConditionFailure, isRetryable, isThrottling } from '../plumbing/aws-errors.js'
+import { assertItemFits } from '../plumbing/item-size.js'
 import { type PageCountDelta, pageCountDelta, sumCountsBySite } from './pages.js'
 
 // Replay-safe writes. When DynamoDB applies an UpdateItem but its answer is lost (a dropped

@@ -2,8 +2,8 @@ import type { DynamoDBClientLike } from '../../config.js'
 import { CapacityError, ValidationError } from '../../errors.js'
 import { fromStored } from '../../model/read.js'
 import { type PageVersion, PageVersionSchema } from '../../model/schemas.js'
-import { isRetryable } from './aws-errors.js'
-import { type BatchWrite, batchWrite } from './batch.js'
+import { isRetryable } from '../plumbing/aws-errors.js'
+import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
 import { chunkNo, decodeBody, encodeBody } from './bodies.js'
 
 /** A stored version as read, before its body is put back together. */

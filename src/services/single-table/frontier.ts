@@ -6,8 +6,17 @@ import { fromStored } from '../../model/read.js'
 import { type FrontierItem, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
 import type { StatusRequest } from '../layout.js'
 import type { Claim } from '../options.js'
-import { isConditionFailure } from '../shared/aws-errors.js'
-import { batchWrite } from '../shared/batch.js'
+import { isConditionFailure } from '../plumbing/aws-errors.js'
+import { batchWrite } from '../plumbing/batch.js'
+import {
+  type ListOptions,
+  type ListResult,
+  mergedQueryPage,
+  type PagedQuery,
+  queryAll,
+  queryPage,
+} from '../plumbing/listing.js'
+import { toStored } from '../plumbing/stored.js'
 import {
   ALL_STATUSES,
   alreadyApplied,
@@ -26,16 +35,7 @@ import {
   takeInOrder,
   takenState,
 } from '../shared/frontier.js'
-import {
-  type ListOptions,
-  type ListResult,
-  mergedQueryPage,
-  type PagedQuery,
-  queryAll,
-  queryPage,
-} from '../shared/listing.js'
 import { newWriteToken } from '../shared/replay-safe.js'
-import { toStored } from '../shared/stored.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 /**

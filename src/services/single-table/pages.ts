@@ -4,8 +4,9 @@ import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, PageSchema } from '../../model/schemas.js'
-import { isThrottling } from '../shared/aws-errors.js'
-import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
+import { isThrottling } from '../plumbing/aws-errors.js'
+import { type ListOptions, type ListResult, queryPage } from '../plumbing/listing.js'
+import { nullFields, toStored } from '../plumbing/stored.js'
 import { bulkSave, cutoffOf, type PageCountDelta } from '../shared/pages.js'
 import {
   checkedPageWrite,
@@ -16,7 +17,6 @@ import {
   type PreparedSave,
   UncertainSaves,
 } from '../shared/replay-safe.js'
-import { nullFields, toStored } from '../shared/stored.js'
 import { KEYS, type SingleTableContext } from './context.js'
 import { readOwned } from './sites.js'
 

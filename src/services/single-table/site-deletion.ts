@@ -1,8 +1,8 @@
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { keyPart } from '../../keys/key-part.js'
-import { batchWrite } from '../shared/batch.js'
-import { queryAll } from '../shared/listing.js'
+import { batchWrite } from '../plumbing/batch.js'
+import { queryAll } from '../plumbing/listing.js'
 import type { SingleTableContext } from './context.js'
 
 /**

@@ -3,8 +3,8 @@ import { type FormattableEntity, formatItem } from '../../entities/format-item.j
 import { keyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
 import { type CrawlRun, CrawlRunSchema, type Site, SiteSchema } from '../../model/schemas.js'
-import { type ListOptions, type ListResult, queryPage } from '../shared/listing.js'
-import { toStored } from '../shared/stored.js'
+import { type ListOptions, type ListResult, queryPage } from '../plumbing/listing.js'
+import { toStored } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 /** Sites: get (GetItem), list newest first (gsi1), and a site with its newest runs (gsi2 collection). */

@@ -3,10 +3,10 @@ import { formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
 import { PageSchema, type PageVersion } from '../../model/schemas.js'
-import { type BatchWrite, batchWrite } from '../shared/batch.js'
+import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
+import { type ListOptions, type ListResult, pageSize, queryAll, queryPage } from '../plumbing/listing.js'
+import { toStored } from '../plumbing/stored.js'
 import { chunkNo, encodeBody, PAYLOAD_FIELDS, type StoredBody } from '../shared/bodies.js'
-import { type ListOptions, type ListResult, pageSize, queryAll, queryPage } from '../shared/listing.js'
-import { toStored } from '../shared/stored.js'
 import {
   assembleVersion,
   currentViaNewest,
