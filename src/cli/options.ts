@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { parseStorageConfig, type StorageConfigInput } from '../config.js'
+import type { StorageBackend } from '../services/contract.js'
 
 export const LAYOUTS = ['single-table', 'multi-table'] as const
 export type LayoutName = (typeof LAYOUTS)[number]
@@ -15,6 +16,9 @@ export interface ConnectionOptions {
 export interface JsonOption {
   json?: boolean
 }
+
+/** What a command on one layout's tables is given: `--layout`, the connection options, `--json`. */
+export type LayoutCommandOptions = ConnectionOptions & JsonOption & { layout?: LayoutName }
 
 /** `--prefix`, `--region`, `--endpoint` and (unless `tableName: false`) `--table-name`. */
 export function addConnectionOptions(
@@ -100,6 +104,24 @@ export function storageConfig(
   const config = { backend } as StorageConfigInput
   parseStorageConfig(config)
   return config
+}
+
+/**
+ * Runs `use` on a backend for the tables the options describe, and closes it afterwards. The
+ * library is loaded here, not at the top: `--help` and the commands that send nothing start without it.
+ */
+export async function withBackend<T>(
+  options: ConnectionOptions & CapacityOptions & { layout?: LayoutName },
+  use: (backend: StorageBackend) => Promise<T>,
+): Promise<T> {
+  const config = storageConfig(options)
+  const { createStorageBackend } = await import('../services/factory.js')
+  const backend = createStorageBackend(config)
+  try {
+    return await use(backend)
+  } finally {
+    await backend.close()
+  }
 }
 
 /** The physical table names a config's layout uses. */

@@ -1,4 +1,5 @@
-import { type CliIO, formatCount, formatDuration } from './output.js'
+import type { SharedConnection } from './connection.js'
+import { type CliIO, formatCount, formatDuration, onInterrupt } from './output.js'
 
 export interface ProgressCounts {
   /** Items processed so far (the total is unknown up front). */
@@ -15,6 +16,34 @@ export interface ProgressOptions {
   silent?: boolean
   /** Work done by an earlier run (a resumed checkpoint): counted, but not in the rate or the ETA. */
   baseline?: Baseline
+}
+
+/** `--no-progress`, or `--json` off a terminal (stdout stays one JSON document): no progress at all. */
+export function progressSilenced(io: CliIO, options: { progress: boolean; json?: boolean }): boolean {
+  return !options.progress || (options.json === true && !io.errIsTTY)
+}
+
+/**
+ * Long work over a shared connection (migrate, verify): a signal finishes the bar, prints
+ * `interrupted()` and exits; however `work` ends, the bar is finished and the connection closed.
+ */
+export async function withProgress<T>(
+  io: CliIO,
+  {
+    progress,
+    connection,
+    interrupted,
+  }: { progress: ProgressReporter; connection: SharedConnection; interrupted: () => string },
+  work: () => Promise<T>,
+): Promise<T> {
+  const stopListening = onInterrupt(io, interrupted, () => progress.finish())
+  try {
+    return await work()
+  } finally {
+    stopListening()
+    progress.finish()
+    await connection.close()
+  }
 }
 
 export interface Baseline {

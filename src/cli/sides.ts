@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js'
 import {
   addConnectionOptions,
   type ConnectionOptions,
+  integer,
   type LayoutName,
   layoutOption,
   storageConfig,
@@ -31,6 +32,19 @@ export function addSidesOptions(command: Command): Command {
     .option('--to-prefix <prefix>', 'table prefix of the target (default --prefix)')
     .option('--from-table-name <name>', 'single-table source: its table name (default --table-name)')
     .option('--to-table-name <name>', 'single-table target: its table name (default --table-name)')
+}
+
+/** Options of the scans both commands run over every table. */
+export interface ScanOptions {
+  segments?: number
+  progress: boolean
+}
+
+/** `--segments <n>` (parallel Scan segments over `tables`) and `--no-progress`. */
+export function addScanOptions(command: Command, tables: string): Command {
+  return command
+    .option('--segments <n>', `parallel Scan segments per ${tables}, 1-64 (default 4)`, integer(1, 64))
+    .option('--no-progress', 'no progress bar or progress lines')
 }
 
 export interface Sides {

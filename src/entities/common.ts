@@ -31,6 +31,56 @@ export const SINGLE_TABLE_KEYS = {
 export const TTL_ATTRIBUTE = 'ttl'
 
 export const hiddenKey = { type: 'string', required: true, hidden: true } as const
+
+/** The named attributes, each a hidden key part: written for the keys, never returned. */
+export function hiddenKeys<const K extends string>(...names: K[]): Record<K, typeof hiddenKey> {
+  return Object.fromEntries(names.map((name) => [name, hiddenKey])) as Record<K, typeof hiddenKey>
+}
+
+/** Every entity's model: `version` is stamped on each item it writes (`__edb_v__`). */
+export function entityModel(entity: string) {
+  return { entity, version: '1', service: SERVICE }
+}
+
+type SecondaryIndexName = Exclude<keyof typeof SINGLE_TABLE_KEYS, 'primary'>
+
+interface IndexOptions {
+  collection?: string
+  condition?: (attributes: Record<string, unknown>) => boolean
+}
+
+/** A key of the single table: its physical field, built from the composite attributes, case kept. */
+function compositeKey<const C extends readonly string[]>(field: string, composite: C) {
+  return { field, composite, casing: CASE_KEPT }
+}
+
+/** The single table's primary index (`pk`, `sk`) built from the given attributes. */
+export function primaryIndex<const P extends readonly string[], const S extends readonly string[]>(
+  pk: P,
+  sk: S,
+) {
+  const { primary } = SINGLE_TABLE_KEYS
+  return { pk: compositeKey(primary.pk, pk), sk: compositeKey(primary.sk, sk) }
+}
+
+/**
+ * One of the single table's GSIs (`gsiNpk`, `gsiNsk`) built from the given attributes; `options`
+ * are the index's collection or (sparse index) condition.
+ */
+export function secondaryIndex<
+  const I extends SecondaryIndexName,
+  const P extends readonly string[],
+  const S extends readonly string[],
+  const O extends IndexOptions = Record<never, never>,
+>(index: I, pk: P, sk: S, options?: O) {
+  const keys = SINGLE_TABLE_KEYS[index]
+  return { index, ...(options as O), pk: compositeKey(keys.pk, pk), sk: compositeKey(keys.sk, sk) }
+}
+
+/** gsi4 (keys only): pk = site, so that deleting a site finds its items; `sk` keeps them apart. */
+export function siteMembersIndex<const S extends readonly string[]>(sk: S) {
+  return secondaryIndex('gsi4', ['siteKey'], sk)
+}
 export const text = { type: 'string' } as const
 export const requiredText = { type: 'string', required: true } as const
 export const num = { type: 'number' } as const

@@ -1,13 +1,15 @@
 import { Entity } from 'electrodb'
 import { FrontierStatusSchema } from '../model/schemas.js'
 import {
-  CASE_KEPT,
   type EntityOptions,
-  hiddenKey,
+  entityModel,
+  hiddenKeys,
   num,
   plainKey,
+  primaryIndex,
   requiredText,
-  SERVICE,
+  secondaryIndex,
+  siteMembersIndex,
   snakeFields,
   TTL_ATTRIBUTE,
   text,
@@ -50,30 +52,19 @@ const FRONTIER_FIELDS = {
 export function frontierEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'frontier', version: '1', service: SERVICE },
+      model: entityModel('frontier'),
       attributes: {
-        runKey: hiddenKey,
-        shard: hiddenKey,
-        itemKey: hiddenKey,
-        siteKey: hiddenKey,
-        priorityKey: hiddenKey,
+        ...hiddenKeys('runKey', 'shard', 'itemKey', 'siteKey', 'priorityKey'),
         ...FRONTIER_FIELDS,
       },
       indexes: {
-        byId: {
-          pk: { field: 'pk', composite: ['runKey', 'shard'], casing: CASE_KEPT },
-          sk: { field: 'sk', composite: ['itemKey'], casing: CASE_KEPT },
-        },
-        byStatus: {
-          index: 'gsi1',
-          pk: { field: 'gsi1pk', composite: ['runKey', 'shard', 'status'], casing: CASE_KEPT },
-          sk: { field: 'gsi1sk', composite: ['priorityKey', 'discoveredAt', 'itemKey'], casing: CASE_KEPT },
-        },
-        members: {
-          index: 'gsi4',
-          pk: { field: 'gsi4pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'gsi4sk', composite: ['runKey', 'itemKey'], casing: CASE_KEPT },
-        },
+        byId: primaryIndex(['runKey', 'shard'], ['itemKey']),
+        byStatus: secondaryIndex(
+          'gsi1',
+          ['runKey', 'shard', 'status'],
+          ['priorityKey', 'discoveredAt', 'itemKey'],
+        ),
+        members: siteMembersIndex(['runKey', 'itemKey']),
       },
     },
     options,
@@ -92,7 +83,7 @@ export const FRONTIER_INDEXES = { byPriority: 'run_id-priority-index' } as const
 export function frontierTableEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'frontier', version: '1', service: SERVICE },
+      model: entityModel('frontier'),
       attributes: snakeFields(FRONTIER_FIELDS),
       indexes: {
         byId: { pk: plainKey('run_id', 'runId'), sk: plainKey('item_id', 'itemId') },

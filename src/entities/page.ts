@@ -1,13 +1,15 @@
 import { Entity } from 'electrodb'
 import {
   bool,
-  CASE_KEPT,
   type EntityOptions,
+  entityModel,
   hiddenKey,
+  hiddenKeys,
   num,
   plainKey,
+  primaryIndex,
   requiredText,
-  SERVICE,
+  secondaryIndex,
   snakeFields,
   text,
 } from './common.js'
@@ -52,40 +54,22 @@ const PAGE_FIELDS = {
 export function pageEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'webpage', version: '1', service: SERVICE },
+      model: entityModel('webpage'),
       attributes: {
-        pageKey: hiddenKey,
-        siteKey: hiddenKey,
-        // The site again, outside the primary key: an update rebuilds a GSI key only from attributes
-        // it sets, and primary-key attributes cannot be set, so gsi1's partition uses this copy.
-        siteScope: hiddenKey,
-        urlKey: hiddenKey,
+        // siteScope is the site again, outside the primary key: an update rebuilds a GSI key only from
+        // attributes it sets, and primary-key attributes cannot be set, so gsi1's partition uses it.
+        ...hiddenKeys('pageKey', 'siteKey', 'siteScope', 'urlKey'),
         lifeState: { type: LIFE_STATES, required: true, hidden: true },
         crawlOrder: hiddenKey,
         ...PAGE_FIELDS,
       },
       indexes: {
-        byId: {
-          collection: 'pageVersions',
-          pk: { field: 'pk', composite: ['pageKey'], casing: CASE_KEPT },
-          sk: { field: 'sk', composite: ['siteKey'], casing: CASE_KEPT },
-        },
-        bySite: {
-          index: 'gsi1',
-          pk: { field: 'gsi1pk', composite: ['siteScope'], casing: CASE_KEPT },
-          sk: { field: 'gsi1sk', composite: ['lifeState', 'pageKey'], casing: CASE_KEPT },
-        },
-        byUrl: {
-          index: 'gsi2',
-          pk: { field: 'gsi2pk', composite: ['siteKey', 'urlKey'], casing: CASE_KEPT },
-          sk: { field: 'gsi2sk', composite: [], casing: CASE_KEPT },
-        },
-        recrawl: {
-          index: 'gsi3',
+        byId: { collection: 'pageVersions', ...primaryIndex(['pageKey'], ['siteKey']) },
+        bySite: secondaryIndex('gsi1', ['siteScope'], ['lifeState', 'pageKey']),
+        byUrl: secondaryIndex('gsi2', ['siteKey', 'urlKey'], []),
+        recrawl: secondaryIndex('gsi3', ['siteKey'], ['crawlOrder', 'pageKey'], {
           condition: (attributes: { lifeState?: string }) => attributes.lifeState === 'live',
-          pk: { field: 'gsi3pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'gsi3sk', composite: ['crawlOrder', 'pageKey'], casing: CASE_KEPT },
-        },
+        }),
       },
     },
     options,
@@ -100,18 +84,9 @@ export type PageEntity = ReturnType<typeof pageEntity>
 export function pageCountEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'pagecount', version: '1', service: SERVICE },
-      attributes: {
-        siteKey: hiddenKey,
-        total: num,
-        live: num,
-      },
-      indexes: {
-        byId: {
-          pk: { field: 'pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'sk', composite: [], casing: CASE_KEPT },
-        },
-      },
+      model: entityModel('pagecount'),
+      attributes: { siteKey: hiddenKey, total: num, live: num },
+      indexes: { byId: primaryIndex(['siteKey'], []) },
     },
     options,
   )
@@ -132,7 +107,7 @@ export const PAGES_INDEXES = { byUrl: 'url-index', recrawl: 'site_id-last_crawle
 export function pageTableEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'page', version: '1', service: SERVICE },
+      model: entityModel('page'),
       attributes: {
         ...snakeFields(PAGE_FIELDS),
         fullUrl: { type: 'string', field: 'full_url' },

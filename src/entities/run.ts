@@ -3,13 +3,14 @@ import { RunStatusSchema } from '../model/schemas.js'
 import {
   anyValue,
   bool,
-  CASE_KEPT,
   type EntityOptions,
-  hiddenKey,
+  entityModel,
+  hiddenKeys,
   num,
   plainKey,
+  primaryIndex,
   requiredText,
-  SERVICE,
+  secondaryIndex,
   snakeFields,
   stringList,
   text,
@@ -41,23 +42,11 @@ const RUN_FIELDS = {
 export function runEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'run', version: '1', service: SERVICE },
-      attributes: {
-        runKey: hiddenKey,
-        siteKey: hiddenKey,
-        ...RUN_FIELDS,
-      },
+      model: entityModel('run'),
+      attributes: { ...hiddenKeys('runKey', 'siteKey'), ...RUN_FIELDS },
       indexes: {
-        byId: {
-          pk: { field: 'pk', composite: ['runKey'], casing: CASE_KEPT },
-          sk: { field: 'sk', composite: [], casing: CASE_KEPT },
-        },
-        bySite: {
-          index: 'gsi2',
-          collection: 'siteRuns',
-          pk: { field: 'gsi2pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'gsi2sk', composite: ['createdAt', 'runKey'], casing: CASE_KEPT },
-        },
+        byId: primaryIndex(['runKey'], []),
+        bySite: secondaryIndex('gsi2', ['siteKey'], ['createdAt', 'runKey'], { collection: 'siteRuns' }),
       },
     },
     options,
@@ -76,7 +65,7 @@ export const RUNS_INDEXES = { byRun: 'run_id-index', bySiteCreated: 'site_id-cre
 export function runTableEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'run', version: '1', service: SERVICE },
+      model: entityModel('run'),
       attributes: snakeFields(RUN_FIELDS),
       indexes: {
         byId: { pk: plainKey('site_id', 'siteId'), sk: plainKey('run_id', 'runId') },

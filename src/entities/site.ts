@@ -2,13 +2,14 @@ import { Entity } from 'electrodb'
 import {
   anyValue,
   bool,
-  CASE_KEPT,
   type EntityOptions,
+  entityModel,
   hiddenKey,
   num,
   plainKey,
+  primaryIndex,
   requiredText,
-  SERVICE,
+  secondaryIndex,
   snakeFields,
   stringList,
   text,
@@ -39,27 +40,12 @@ const SITE_FIELDS = {
 export function siteEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'site', version: '1', service: SERVICE },
-      attributes: {
-        siteKey: hiddenKey,
-        ...SITE_FIELDS,
-      },
+      model: entityModel('site'),
+      attributes: { siteKey: hiddenKey, ...SITE_FIELDS },
       indexes: {
-        byId: {
-          pk: { field: 'pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'sk', composite: [], casing: CASE_KEPT },
-        },
-        list: {
-          index: 'gsi1',
-          pk: { field: 'gsi1pk', composite: [], casing: CASE_KEPT },
-          sk: { field: 'gsi1sk', composite: ['createdAt', 'siteKey'], casing: CASE_KEPT },
-        },
-        withRuns: {
-          index: 'gsi2',
-          collection: 'siteRuns',
-          pk: { field: 'gsi2pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'gsi2sk', composite: [], casing: CASE_KEPT },
-        },
+        byId: primaryIndex(['siteKey'], []),
+        list: secondaryIndex('gsi1', [], ['createdAt', 'siteKey']),
+        withRuns: secondaryIndex('gsi2', ['siteKey'], [], { collection: 'siteRuns' }),
       },
     },
     options,
@@ -76,7 +62,7 @@ export type SiteEntity = ReturnType<typeof siteEntity>
 export function siteTableEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'site', version: '1', service: SERVICE },
+      model: entityModel('site'),
       attributes: {
         ...snakeFields(SITE_FIELDS),
         pageCount: { type: 'number', field: 'page_count' },

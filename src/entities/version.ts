@@ -2,13 +2,14 @@ import { Entity } from 'electrodb'
 import {
   anyValue,
   bool,
-  CASE_KEPT,
   type EntityOptions,
-  hiddenKey,
+  entityModel,
+  hiddenKeys,
   num,
   plainKey,
+  primaryIndex,
   requiredText,
-  SERVICE,
+  siteMembersIndex,
   snakeFields,
   stringList,
   text,
@@ -55,6 +56,9 @@ const VERSION_FIELDS = {
   extra: anyValue,
 } as const
 
+/** The key parts of a version and of its chunks, which live in its partition. */
+const VERSION_KEYS = hiddenKeys('pageKey', 'versionKey', 'siteKey')
+
 /**
  * Page versions. Item: pk = page, sk = version id (newest first for time-sortable ids), in the
  * `pageVersions` collection with the page. Bodies live inline when small, gzipped in the item
@@ -65,24 +69,11 @@ const VERSION_FIELDS = {
 export function versionEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'version', version: '1', service: SERVICE },
-      attributes: {
-        pageKey: hiddenKey,
-        versionKey: hiddenKey,
-        siteKey: hiddenKey,
-        ...VERSION_FIELDS,
-      },
+      model: entityModel('version'),
+      attributes: { ...VERSION_KEYS, ...VERSION_FIELDS },
       indexes: {
-        byId: {
-          collection: 'pageVersions',
-          pk: { field: 'pk', composite: ['pageKey'], casing: CASE_KEPT },
-          sk: { field: 'sk', composite: ['versionKey'], casing: CASE_KEPT },
-        },
-        members: {
-          index: 'gsi4',
-          pk: { field: 'gsi4pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'gsi4sk', composite: ['pageKey', 'versionKey'], casing: CASE_KEPT },
-        },
+        byId: { collection: 'pageVersions', ...primaryIndex(['pageKey'], ['versionKey']) },
+        members: siteMembersIndex(['pageKey', 'versionKey']),
       },
     },
     options,
@@ -95,24 +86,11 @@ export type VersionEntity = ReturnType<typeof versionEntity>
 export function versionChunkEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'versionchunk', version: '1', service: SERVICE },
-      attributes: {
-        pageKey: hiddenKey,
-        versionKey: hiddenKey,
-        siteKey: hiddenKey,
-        chunkNo: requiredText,
-        data: { type: 'any', required: true },
-      },
+      model: entityModel('versionchunk'),
+      attributes: { ...VERSION_KEYS, chunkNo: requiredText, data: { type: 'any', required: true } },
       indexes: {
-        byId: {
-          pk: { field: 'pk', composite: ['pageKey'], casing: CASE_KEPT },
-          sk: { field: 'sk', composite: ['versionKey', 'chunkNo'], casing: CASE_KEPT },
-        },
-        members: {
-          index: 'gsi4',
-          pk: { field: 'gsi4pk', composite: ['siteKey'], casing: CASE_KEPT },
-          sk: { field: 'gsi4sk', composite: ['pageKey', 'versionKey', 'chunkNo'], casing: CASE_KEPT },
-        },
+        byId: primaryIndex(['pageKey'], ['versionKey', 'chunkNo']),
+        members: siteMembersIndex(['pageKey', 'versionKey', 'chunkNo']),
       },
     },
     options,
@@ -129,7 +107,7 @@ export type VersionChunkEntity = ReturnType<typeof versionChunkEntity>
 export function versionTableEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'version', version: '1', service: SERVICE },
+      model: entityModel('version'),
       attributes: snakeFields(VERSION_FIELDS),
       indexes: {
         byId: { pk: plainKey('page_id', 'pageId'), sk: plainKey('version_id', 'versionId') },
@@ -144,7 +122,7 @@ export type VersionTableEntity = ReturnType<typeof versionTableEntity>
 export function versionChunkTableEntity(options: EntityOptions) {
   return new Entity(
     {
-      model: { entity: 'versionchunk', version: '1', service: SERVICE },
+      model: entityModel('versionchunk'),
       attributes: {
         pageId: { type: 'string', field: 'page_id', required: true },
         chunkKey: { type: 'string', field: 'version_id', required: true },

@@ -3,15 +3,11 @@ import type { HealthReport } from '../../services/contract.js'
 import {
   addConnectionOptions,
   addJsonOption,
-  type ConnectionOptions,
-  type JsonOption,
-  type LayoutName,
+  type LayoutCommandOptions,
   layoutOption,
-  storageConfig,
+  withBackend,
 } from '../options.js'
 import { type CliIO, failure, printJson, printRows } from '../output.js'
-
-type HealthOptions = ConnectionOptions & JsonOption & { layout?: LayoutName }
 
 export function registerHealth(program: Command, io: CliIO): Command {
   const command = program
@@ -30,19 +26,16 @@ Example:
   $ ragcrawl-dynamodb health --layout multi-table --prefix prod_ --region eu-west-1
   $ ragcrawl-dynamodb health --endpoint http://localhost:8000 --json`,
     )
-    .action(async (options: HealthOptions) => {
-      const config = storageConfig(options)
-      const { createStorageBackend } = await import('../../services/factory.js')
-      const backend = createStorageBackend(config)
-      try {
-        const report = await backend.healthReport()
-        if (options.json) printJson(io, report)
-        else printHealth(io, report)
-        if (!report.ok) throw failure(unhealthyReason(report))
-      } finally {
-        await backend.close()
-      }
+    .action(async (options: LayoutCommandOptions) => {
+      await withBackend(options, async (backend) => reportHealth(io, await backend.healthReport(), options))
     })
+}
+
+/** The report as JSON or as lines; a failure (exit 1) when it is not ok. */
+export function reportHealth(io: CliIO, report: HealthReport, options: { json?: boolean }): void {
+  if (options.json) printJson(io, report)
+  else printHealth(io, report)
+  if (!report.ok) throw failure(unhealthyReason(report))
 }
 
 /** The report, one line per fact. */

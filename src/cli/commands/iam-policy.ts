@@ -2,16 +2,13 @@ import type { Command } from 'commander'
 import {
   addConnectionOptions,
   addJsonOption,
-  type ConnectionOptions,
-  type JsonOption,
-  type LayoutName,
+  type LayoutCommandOptions,
   layoutOption,
   storageConfig,
 } from '../options.js'
 import { type CliIO, printJson } from '../output.js'
 
-type IamPolicyCommandOptions = ConnectionOptions &
-  JsonOption & { layout?: LayoutName; account?: string; migrationSource?: boolean }
+type IamPolicyCommandOptions = LayoutCommandOptions & { account?: string; migrationSource?: boolean }
 
 export function registerIamPolicy(program: Command, io: CliIO): Command {
   const command = program

@@ -4,16 +4,12 @@ import {
   addConnectionOptions,
   addJsonOption,
   type CapacityOptions,
-  type ConnectionOptions,
-  type JsonOption,
-  type LayoutName,
+  type LayoutCommandOptions,
   layoutOption,
-  storageConfig,
+  withBackend,
 } from '../options.js'
-import { type CliIO, failure, printJson } from '../output.js'
-import { printHealth, unhealthyReason } from './health.js'
-
-type InitOptions = ConnectionOptions & CapacityOptions & JsonOption & { layout?: LayoutName }
+import type { CliIO } from '../output.js'
+import { reportHealth } from './health.js'
 
 export function registerInit(program: Command, io: CliIO): Command {
   const command = program
@@ -36,18 +32,10 @@ Examples:
   $ ragcrawl-dynamodb init --layout single-table --prefix prod_ --region eu-west-1
   $ ragcrawl-dynamodb init --endpoint http://localhost:8000 --layout multi-table`,
     )
-    .action(async (options: InitOptions) => {
-      const config = storageConfig(options)
-      const { createStorageBackend } = await import('../../services/factory.js')
-      const backend = createStorageBackend(config)
-      try {
+    .action(async (options: LayoutCommandOptions & CapacityOptions) => {
+      await withBackend(options, async (backend) => {
         await backend.initialize()
-        const report = await backend.healthReport()
-        if (options.json) printJson(io, report)
-        else printHealth(io, report)
-        if (!report.ok) throw failure(unhealthyReason(report))
-      } finally {
-        await backend.close()
-      }
+        reportHealth(io, await backend.healthReport(), options)
+      })
     })
 }

@@ -1,13 +1,20 @@
 import type { Command } from 'commander'
-import type { MigrationReport } from '../../layout-tools/index.js'
 import { connect, withClient } from '../connection.js'
-import { addJsonOption, integer, type JsonOption } from '../options.js'
-import { type CliIO, failure, formatDuration, onInterrupt, printJson, printTable } from '../output.js'
-import { type Baseline, ProgressReporter } from '../progress.js'
-import { addSidesOptions, describeSide, resolveSides, type SidesOptions } from '../sides.js'
+import { addJsonOption, type JsonOption } from '../options.js'
+import { type CliIO, failure, formatDuration, printJson, printTable } from '../output.js'
+import { type Baseline, ProgressReporter, progressSilenced, withProgress } from '../progress.js'
+import {
+  addScanOptions,
+  addSidesOptions,
+  describeSide,
+  resolveSides,
+  type ScanOptions,
+  type SidesOptions,
+} from '../sides.js'
 
 type MigrateCommandOptions = SidesOptions &
-  JsonOption & { checkpoint?: string; dryRun?: boolean; segments?: number; progress: boolean }
+  ScanOptions &
+  JsonOption & { checkpoint?: string; dryRun?: boolean }
 
 export function registerMigrate(program: Command, io: CliIO): Command {
   const command = program
@@ -18,8 +25,7 @@ export function registerMigrate(program: Command, io: CliIO): Command {
   addSidesOptions(command)
     .option('--checkpoint <file>', 'save progress here; a rerun with the same file resumes where it stopped')
     .option('--dry-run', 'read and validate the source only; write nothing')
-    .option('--segments <n>', 'parallel Scan segments per source table, 1-64 (default 4)', integer(1, 64))
-    .option('--no-progress', 'no progress bar or progress lines')
+  addScanOptions(command, 'source table')
   addJsonOption(command, 'the migration report')
   return command
     .addHelpText(
@@ -41,18 +47,14 @@ Examples:
       const { migrateLayout } = await import('../../layout-tools/index.js')
       const connection = await connect(options)
       const progress = new ProgressReporter(io, options.dryRun ? 'dry run' : 'migrate', {
-        silent: !options.progress || (options.json === true && !io.errIsTTY),
+        silent: progressSilenced(io, options),
         baseline: options.checkpoint ? await resumedFrom(options.checkpoint) : undefined,
       })
       const resume = options.checkpoint ? `; rerun with --checkpoint ${options.checkpoint} to resume` : ''
-      const stopListening = onInterrupt(
-        io,
-        () => `error: migration interrupted${resume || '; nothing saved to resume from (no --checkpoint)'}`,
-        () => progress.finish(),
-      )
-      let report: MigrationReport
-      try {
-        report = await migrateLayout({
+      const interrupted = () =>
+        `error: migration interrupted${resume || '; nothing saved to resume from (no --checkpoint)'}`
+      const report = await withProgress(io, { progress, connection, interrupted }, () =>
+        migrateLayout({
           source: withClient(sides.source, connection.client),
           target: withClient(sides.target, connection.client),
           checkpoint: options.checkpoint,
@@ -64,12 +66,8 @@ Examples:
               segmentsDone: p.segmentsDone,
               segmentsTotal: p.segmentsTotal,
             }),
-        })
-      } finally {
-        stopListening()
-        progress.finish()
-        await connection.close()
-      }
+        }),
+      )
       if (options.json) printJson(io, report)
       else {
         printTable(

@@ -6,17 +6,13 @@ import {
   addConnectionOptions,
   addJsonOption,
   type CapacityOptions,
-  type ConnectionOptions,
-  type JsonOption,
-  type LayoutName,
+  type LayoutCommandOptions,
   layoutOption,
   storageConfig,
 } from '../options.js'
 import { type CliIO, printJson } from '../output.js'
 
-type SchemaOptions = ConnectionOptions &
-  CapacityOptions &
-  JsonOption & { layout?: LayoutName; format: 'json' | 'cloudformation' }
+type SchemaOptions = LayoutCommandOptions & CapacityOptions & { format: 'json' | 'cloudformation' }
 
 export function registerSchema(program: Command, io: CliIO): Command {
   const command = program

@@ -3,15 +3,13 @@ import type { CrawlRun, Site } from '../../model/schemas.js'
 import {
   addConnectionOptions,
   addJsonOption,
-  type ConnectionOptions,
-  type JsonOption,
-  type LayoutName,
+  type LayoutCommandOptions,
   layoutOption,
-  storageConfig,
+  withBackend,
 } from '../options.js'
 import { type CliIO, failure, formatCount, printJson, printRows } from '../output.js'
 
-type StatsOptions = ConnectionOptions & JsonOption & { layout?: LayoutName; site: string }
+type StatsOptions = LayoutCommandOptions & { site: string }
 
 export interface SiteStats {
   site: Site
@@ -39,10 +37,7 @@ Example:
   $ ragcrawl-dynamodb stats --site docs-example-com --prefix prod_ --region eu-west-1`,
     )
     .action(async (options: StatsOptions) => {
-      const config = storageConfig(options)
-      const { createStorageBackend } = await import('../../services/factory.js')
-      const backend = createStorageBackend(config)
-      try {
+      await withBackend(options, async (backend) => {
         const site = await backend.getSite(options.site)
         if (!site) throw failure(`site ${JSON.stringify(options.site)} not found`)
         const [live, withTombstones, latestRun, runs] = await Promise.all([
@@ -59,9 +54,7 @@ Example:
         }
         if (options.json) printJson(io, stats)
         else printStats(io, stats)
-      } finally {
-        await backend.close()
-      }
+      })
     })
 }
 

@@ -1,12 +1,19 @@
 import type { Command } from 'commander'
 import type { VerifyReport } from '../../layout-tools/index.js'
 import { connect, countingScans, withClient } from '../connection.js'
-import { addJsonOption, integer, type JsonOption } from '../options.js'
-import { type CliIO, failure, formatDuration, onInterrupt, printJson, printTable } from '../output.js'
-import { ProgressReporter } from '../progress.js'
-import { addSidesOptions, describeSide, resolveSides, type SidesOptions } from '../sides.js'
+import { addJsonOption, type JsonOption } from '../options.js'
+import { type CliIO, failure, formatDuration, printJson, printTable } from '../output.js'
+import { ProgressReporter, progressSilenced, withProgress } from '../progress.js'
+import {
+  addScanOptions,
+  addSidesOptions,
+  describeSide,
+  resolveSides,
+  type ScanOptions,
+  type SidesOptions,
+} from '../sides.js'
 
-type VerifyCommandOptions = SidesOptions & JsonOption & { segments?: number; progress: boolean }
+type VerifyCommandOptions = SidesOptions & ScanOptions & JsonOption
 
 const LISTED = 20
 
@@ -15,8 +22,7 @@ export function registerVerify(program: Command, io: CliIO): Command {
     .command('verify')
     .description('compare two layouts record by record: per-table counts and a digest of every record')
   addSidesOptions(command)
-    .option('--segments <n>', 'parallel Scan segments per table, 1-64 (default 4)', integer(1, 64))
-    .option('--no-progress', 'no progress bar or progress lines')
+  addScanOptions(command, 'table')
   addJsonOption(command, 'the verification report')
   return command
     .addHelpText(
@@ -32,9 +38,7 @@ Example:
       const sides = await resolveSides(options)
       const { verifyLayouts } = await import('../../layout-tools/index.js')
       const connection = await connect(options)
-      const progress = new ProgressReporter(io, 'verify', {
-        silent: !options.progress || (options.json === true && !io.errIsTTY),
-      })
+      const progress = new ProgressReporter(io, 'verify', { silent: progressSilenced(io, options) })
       const counts = {
         items: 0,
         segmentsDone: 0,
@@ -45,23 +49,14 @@ Example:
         if (finished) counts.segmentsDone++
         progress.update(counts)
       })
-      const stopListening = onInterrupt(
-        io,
-        () => 'error: verify interrupted',
-        () => progress.finish(),
-      )
-      let report: VerifyReport
-      try {
-        report = await verifyLayouts({
+      const interrupted = () => 'error: verify interrupted'
+      const report = await withProgress(io, { progress, connection, interrupted }, () =>
+        verifyLayouts({
           source: withClient(sides.source, client),
           target: withClient(sides.target, client),
           segments: options.segments,
-        })
-      } finally {
-        stopListening()
-        progress.finish()
-        await connection.close()
-      }
+        }),
+      )
       if (options.json) printJson(io, report)
       else {
         printTable(
