@@ -3,32 +3,36 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { multiTableDefinitions } from '../../tables/multi-table.js'
 import type { Layout } from '../layout.js'
+import { multiTableRuns } from '../runs/multi-table.js'
+import { Runs } from '../runs/runs-store.js'
+import { multiTableSiteDeletion } from '../site-deletion/multi-table.js'
+import { deleteSite } from '../site-deletion/site-deletion-store.js'
+import { multiTableSites } from '../sites/multi-table.js'
+import { Sites } from '../sites/sites-store.js'
 import { multiTableContext } from './context.js'
 import { MultiTableFrontier } from './frontier.js'
 import { MultiTablePages } from './pages.js'
 import { multiTableRecords } from './records.js'
-import { MultiTableRuns } from './runs.js'
-import { deleteSite } from './site-deletion.js'
-import { MultiTableSites } from './sites.js'
 import { MultiTableVersions } from './versions.js'
 
 /** The documented layout: five tables, plain key values, snake_case attributes. */
 export function multiTableLayout(config: DynamoDBConfig, transport = new Transport(config)): Layout {
   const ctx = multiTableContext(config, transport)
-  const runs = new MultiTableRuns(ctx)
+  const runs = new Runs(multiTableRuns(ctx))
+  const siteDeletion = multiTableSiteDeletion(ctx)
   const pages = new MultiTablePages(ctx)
   const versions = new MultiTableVersions(ctx, pages)
   const frontier = new MultiTableFrontier(ctx)
   return {
     config,
     transport,
-    sites: new MultiTableSites(ctx, runs),
+    sites: new Sites(multiTableSites(ctx), runs),
     runs,
     pages,
     versions,
     frontier,
     records: multiTableRecords(ctx, versions, frontier),
-    deleteSite: (siteId) => deleteSite(ctx, siteId),
+    deleteSite: (siteId) => deleteSite(siteDeletion, siteId),
     tables: {
       definitions: multiTableDefinitions(config),
       ttlTables: [ctx.names.frontier],

@@ -6,13 +6,13 @@ import type { LogicalRecord, ReadResult, RecordCodec } from '../migration-codec.
 import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
 import { recordWithoutCredentials } from '../plumbing/credentials.js'
 import { nullFields, snakeKeys, toStored } from '../plumbing/stored.js'
+import { toRun } from '../runs/multi-table.js'
 import { encodeBody } from '../shared/bodies.js'
 import { isExpired } from '../shared/frontier.js'
 import type { StoredVersion } from '../shared/versions.js'
 import type { MultiTableContext } from './context.js'
 import type { MultiTableFrontier } from './frontier.js'
 import { urlIndexValue } from './pages.js'
-import { toRun } from './runs.js'
 import type { MultiTableVersions } from './versions.js'
 
 /** Documented-layout items ↔ logical records: which table an item came from says what it is. */

@@ -1,3 +1,5 @@
+import { type FormattableEntity, formatItem } from '../../entities/format-item.js'
+
 type StoredValue<V> = V extends Date ? string : V
 
 /**
@@ -43,4 +45,14 @@ export function snakeKeys(value: Record<string, unknown>): Record<string, unknow
 export function camelKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
   return Object.fromEntries(Object.entries(value).map(([key, inner]) => [toCamel(key), inner]))
+}
+
+/** Formats a raw item with its ElectroDB entity (checking ownership), then reads it as a model. */
+export function readOwned<T>(
+  entity: FormattableEntity,
+  raw: Record<string, unknown>,
+  toModel: (item: unknown) => T,
+): T | undefined {
+  const item = formatItem(entity, raw)
+  return item === undefined ? undefined : toModel(item)
 }

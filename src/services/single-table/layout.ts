@@ -3,14 +3,17 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { singleTableDefinition } from '../../tables/single-table.js'
 import type { Layout } from '../layout.js'
+import { Runs } from '../runs/runs-store.js'
+import { singleTableRuns } from '../runs/single-table.js'
+import { singleTableSiteDeletion } from '../site-deletion/single-table.js'
+import { deleteSite } from '../site-deletion/site-deletion-store.js'
+import { singleTableSites } from '../sites/single-table.js'
+import { Sites } from '../sites/sites-store.js'
 import type { SingleTableContext } from './context.js'
 import { SingleTableFrontier } from './frontier.js'
 import { SingleTablePages } from './pages.js'
 import { singleTableRecords } from './records.js'
-import { SingleTableRuns } from './runs.js'
 import { singleTableService } from './service.js'
-import { deleteSite } from './site-deletion.js'
-import { SingleTableSites } from './sites.js'
 import { SingleTableVersions } from './versions.js'
 
 /** The default layout: one table, ElectroDB entities in one Service. */
@@ -20,16 +23,18 @@ export function singleTableLayout(config: DynamoDBConfig, transport = new Transp
   const ctx: SingleTableContext = { config, table, transport, service, entities: service.entities }
   const versions = new SingleTableVersions(ctx)
   const frontier = new SingleTableFrontier(ctx)
+  const runs = new Runs(singleTableRuns(ctx))
+  const siteDeletion = singleTableSiteDeletion(ctx)
   return {
     config,
     transport,
-    sites: new SingleTableSites(ctx),
-    runs: new SingleTableRuns(ctx),
+    sites: new Sites(singleTableSites(ctx), runs),
+    runs,
     pages: new SingleTablePages(ctx),
     versions,
     frontier,
     records: singleTableRecords(ctx, versions, frontier),
-    deleteSite: (siteId) => deleteSite(ctx, siteId),
+    deleteSite: (siteId) => deleteSite(siteDeletion, siteId),
     tables: { definitions: [singleTableDefinition(config)], ttlTables: [table], ttlAttribute: TTL_ATTRIBUTE },
   }
 }
