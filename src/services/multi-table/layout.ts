@@ -3,6 +3,7 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { multiTableDefinitions } from '../../tables/multi-table.js'
 import type { Layout } from '../layout.js'
+import { multiTableVersions } from '../versions/multi-table.js'
 import { multiTableContext } from './context.js'
 import { MultiTableFrontier } from './frontier.js'
 import { MultiTablePages } from './pages.js'
@@ -10,14 +11,13 @@ import { multiTableRecords } from './records.js'
 import { MultiTableRuns } from './runs.js'
 import { deleteSite } from './site-deletion.js'
 import { MultiTableSites } from './sites.js'
-import { MultiTableVersions } from './versions.js'
 
 /** The documented layout: five tables, plain key values, snake_case attributes. */
 export function multiTableLayout(config: DynamoDBConfig, transport = new Transport(config)): Layout {
   const ctx = multiTableContext(config, transport)
   const runs = new MultiTableRuns(ctx)
   const pages = new MultiTablePages(ctx)
-  const versions = new MultiTableVersions(ctx, pages)
+  const versions = multiTableVersions(ctx, pages)
   const frontier = new MultiTableFrontier(ctx)
   return {
     config,

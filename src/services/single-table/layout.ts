@@ -3,6 +3,7 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { singleTableDefinition } from '../../tables/single-table.js'
 import type { Layout } from '../layout.js'
+import { singleTableVersions } from '../versions/single-table.js'
 import type { SingleTableContext } from './context.js'
 import { SingleTableFrontier } from './frontier.js'
 import { SingleTablePages } from './pages.js'
@@ -11,14 +12,13 @@ import { SingleTableRuns } from './runs.js'
 import { singleTableService } from './service.js'
 import { deleteSite } from './site-deletion.js'
 import { SingleTableSites } from './sites.js'
-import { SingleTableVersions } from './versions.js'
 
 /** The default layout: one table, ElectroDB entities in one Service. */
 export function singleTableLayout(config: DynamoDBConfig, transport = new Transport(config)): Layout {
   const table = singleTableName(config)
   const service = singleTableService(table, transport)
   const ctx: SingleTableContext = { config, table, transport, service, entities: service.entities }
-  const versions = new SingleTableVersions(ctx)
+  const versions = singleTableVersions(ctx)
   const frontier = new SingleTableFrontier(ctx)
   return {
     config,
