@@ -31,7 +31,7 @@ import { toStorageError } from './plumbing/aws-errors.js'
 import { withoutCredentials } from './plumbing/credentials.js'
 import { healthOf, initializeTables } from './plumbing/lifecycle.js'
 import { tokenFor } from './shared/replay-safe.js'
-import { assertSamePage } from './shared/versions.js'
+import { assertSamePage } from './versions/version-store.js'
 
 const PagesSchema = PageSchema.array()
 const VersionsSchema = PageVersionSchema.array()

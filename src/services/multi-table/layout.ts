@@ -9,11 +9,11 @@ import { multiTableSiteDeletion } from '../site-deletion/multi-table.js'
 import { deleteSite } from '../site-deletion/site-deletion-store.js'
 import { multiTableSites } from '../sites/multi-table.js'
 import { Sites } from '../sites/sites-store.js'
+import { multiTableVersions } from '../versions/multi-table.js'
 import { multiTableContext } from './context.js'
 import { MultiTableFrontier } from './frontier.js'
 import { MultiTablePages } from './pages.js'
 import { multiTableRecords } from './records.js'
-import { MultiTableVersions } from './versions.js'
 
 /** The documented layout: five tables, plain key values, snake_case attributes. */
 export function multiTableLayout(config: DynamoDBConfig, transport = new Transport(config)): Layout {
@@ -21,7 +21,7 @@ export function multiTableLayout(config: DynamoDBConfig, transport = new Transpo
   const runs = new Runs(multiTableRuns(ctx))
   const siteDeletion = multiTableSiteDeletion(ctx)
   const pages = new MultiTablePages(ctx)
-  const versions = new MultiTableVersions(ctx, pages)
+  const versions = multiTableVersions(ctx, pages)
   const frontier = new MultiTableFrontier(ctx)
   return {
     config,

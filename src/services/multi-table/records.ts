@@ -7,18 +7,18 @@ import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
 import { recordWithoutCredentials } from '../plumbing/credentials.js'
 import { nullFields, snakeKeys, toStored } from '../plumbing/stored.js'
 import { toRun } from '../runs/multi-table.js'
-import { encodeBody } from '../shared/bodies.js'
 import { isExpired } from '../shared/frontier.js'
-import type { StoredVersion } from '../shared/versions.js'
+import type { StoredVersion } from '../versions/adapter.js'
+import { encodeBody } from '../versions/bodies.js'
+import type { VersionTable } from '../versions/version-store.js'
 import type { MultiTableContext } from './context.js'
 import type { MultiTableFrontier } from './frontier.js'
 import { urlIndexValue } from './pages.js'
-import type { MultiTableVersions } from './versions.js'
 
 /** Documented-layout items ↔ logical records: which table an item came from says what it is. */
 export function multiTableRecords(
   ctx: MultiTableContext,
-  versions: MultiTableVersions,
+  versions: VersionTable,
   frontier: MultiTableFrontier,
 ): RecordCodec {
   const { entities, names } = ctx

@@ -9,19 +9,19 @@ import { singleTableSiteDeletion } from '../site-deletion/single-table.js'
 import { deleteSite } from '../site-deletion/site-deletion-store.js'
 import { singleTableSites } from '../sites/single-table.js'
 import { Sites } from '../sites/sites-store.js'
+import { singleTableVersions } from '../versions/single-table.js'
 import type { SingleTableContext } from './context.js'
 import { SingleTableFrontier } from './frontier.js'
 import { SingleTablePages } from './pages.js'
 import { singleTableRecords } from './records.js'
 import { singleTableService } from './service.js'
-import { SingleTableVersions } from './versions.js'
 
 /** The default layout: one table, ElectroDB entities in one Service. */
 export function singleTableLayout(config: DynamoDBConfig, transport = new Transport(config)): Layout {
   const table = singleTableName(config)
   const service = singleTableService(table, transport)
   const ctx: SingleTableContext = { config, table, transport, service, entities: service.entities }
-  const versions = new SingleTableVersions(ctx)
+  const versions = singleTableVersions(ctx)
   const frontier = new SingleTableFrontier(ctx)
   const runs = new Runs(singleTableRuns(ctx))
   const siteDeletion = singleTableSiteDeletion(ctx)

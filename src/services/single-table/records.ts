@@ -7,12 +7,12 @@ import type { LogicalRecord, ReadResult, RecordCodec } from '../migration-codec.
 import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
 import { recordWithoutCredentials } from '../plumbing/credentials.js'
 import { toStored } from '../plumbing/stored.js'
-import { encodeBody } from '../shared/bodies.js'
 import { isExpired } from '../shared/frontier.js'
-import type { StoredVersion } from '../shared/versions.js'
+import type { StoredVersion } from '../versions/adapter.js'
+import { encodeBody } from '../versions/bodies.js'
+import type { VersionTable } from '../versions/version-store.js'
 import type { SingleTableContext } from './context.js'
 import type { SingleTableFrontier } from './frontier.js'
-import type { SingleTableVersions } from './versions.js'
 
 const ENTITY_TABLES = {
   site: 'sites',
@@ -25,7 +25,7 @@ const ENTITY_TABLES = {
 /** Single-table items ↔ logical records: each item says its entity in `__edb_e__`. */
 export function singleTableRecords(
   ctx: SingleTableContext,
-  versions: SingleTableVersions,
+  versions: VersionTable,
   frontier: SingleTableFrontier,
 ): RecordCodec {
   const { entities } = ctx

@@ -1,0 +1,81 @@
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
+import { formatItem } from '../../entities/format-item.js'
+import { keyPart } from '../../keys/key-part.js'
+import { fromStored } from '../../model/read.js'
+import { PageSchema, type PageVersion } from '../../model/schemas.js'
+import type { BatchWrite } from '../plumbing/batch.js'
+import { queryAll } from '../plumbing/listing.js'
+import { KEYS, type SingleTableContext } from '../single-table/context.js'
+import type { StoredChunk, StoredVersion, VersionAdapter, VersionFields } from './adapter.js'
+import { chunkNo } from './bodies.js'
+import { VersionTable } from './version-store.js'
+
+/** Versions in the page's partition (`pageVersions` collection), chunks under the version's key. */
+export function singleTableVersions(ctx: SingleTableContext): VersionTable {
+  const { entities, transport, table } = ctx
+  const write = (Item: Record<string, unknown>, id: string): BatchWrite => ({
+    table,
+    key: { pk: Item.pk, sk: Item.sk },
+    item: Item,
+    id,
+  })
+  const keys = (version: PageVersion) => ({
+    pageKey: keyPart(version.pageId),
+    versionKey: keyPart(version.versionId),
+    siteKey: keyPart(version.siteId),
+  })
+  const item = (version: PageVersion, fields: VersionFields) =>
+    ({ ...fields, ...keys(version) }) as Exclude<Parameters<typeof entities.version.put>[0], unknown[]>
+  const adapter: VersionAdapter = {
+    transport,
+    assertStorable: () => {},
+    putVersion: async (version, fields) => {
+      await entities.version.put(item(version, fields)).go({ ...ORIGINAL_ERRORS, response: 'none' })
+    },
+    versionParams: (version, fields) =>
+      entities.version.put(item(version, fields)).params<{ Item: Record<string, unknown> }>(),
+    versionWrite: (version, Item) => write(Item, version.versionId),
+    chunkWrites: (version, digest, chunks) =>
+      chunks.map((data, index) => {
+        const chunk = { ...keys(version), chunkNo: `${digest}.${chunkNo(index)}`, data }
+        const { Item } = entities.versionChunk.put(chunk).params<{ Item: Record<string, unknown> }>()
+        return write(Item, version.versionId)
+      }),
+    getStored: async (pageId, versionId) => {
+      const key = { pageKey: keyPart(pageId), versionKey: keyPart(versionId) }
+      const { data } = await entities.version.get(key).go(ORIGINAL_ERRORS)
+      return (data as StoredVersion | null) ?? null
+    },
+    newestFirst: (pageId) => ({
+      input: entities.version.query.byId({ pageKey: keyPart(pageId) }).params({ order: 'desc' }),
+      keyAttributes: KEYS.primary,
+      read: (raw) => formatItem(entities.version, raw) as StoredVersion | undefined,
+    }),
+    readChunks: async (item, digest) => {
+      const key = { pageKey: keyPart(String(item.pageId)), versionKey: keyPart(String(item.versionId)) }
+      const prefix = `${digest}.`
+      const input = entities.versionChunk.query.byId(key).begins({ chunkNo: prefix }).params()
+      const chunks: StoredChunk[] = []
+      for await (const rows of queryAll(transport, input)) {
+        for (const row of rows) {
+          const chunk = formatItem(entities.versionChunk, row)
+          if (typeof chunk?.chunkNo !== 'string' || !chunk.chunkNo.startsWith(prefix)) continue
+          chunks.push({ no: chunk.chunkNo.slice(prefix.length), data: chunk.data })
+        }
+      }
+      return chunks
+    },
+    pageOf: async (siteId, pageId) => {
+      const key = { pageKey: keyPart(pageId), siteKey: keyPart(siteId) }
+      const { data } = await entities.page.get(key).go(ORIGINAL_ERRORS)
+      return data ? fromStored(PageSchema, data, 'page') : null
+    },
+    pageAndNewest: async (pageId, limit) => {
+      const { data } = await ctx.service.collections
+        .pageVersions({ pageKey: keyPart(pageId) })
+        .go({ ...ORIGINAL_ERRORS, order: 'desc', limit, pages: 1 })
+      return { pages: data.page, versions: data.version as StoredVersion[] }
+    },
+  }
+  return new VersionTable(adapter)
+}
