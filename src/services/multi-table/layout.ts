@@ -3,9 +3,9 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { multiTableDefinitions } from '../../tables/multi-table.js'
 import type { Layout } from '../layout.js'
+import { multiTablePages } from '../pages/multi-table.js'
 import { multiTableContext } from './context.js'
 import { MultiTableFrontier } from './frontier.js'
-import { MultiTablePages } from './pages.js'
 import { multiTableRecords } from './records.js'
 import { MultiTableRuns } from './runs.js'
 import { deleteSite } from './site-deletion.js'
@@ -16,7 +16,7 @@ import { MultiTableVersions } from './versions.js'
 export function multiTableLayout(config: DynamoDBConfig, transport = new Transport(config)): Layout {
   const ctx = multiTableContext(config, transport)
   const runs = new MultiTableRuns(ctx)
-  const pages = new MultiTablePages(ctx)
+  const pages = multiTablePages(ctx)
   const versions = new MultiTableVersions(ctx, pages)
   const frontier = new MultiTableFrontier(ctx)
   return {

@@ -3,9 +3,9 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { singleTableDefinition } from '../../tables/single-table.js'
 import type { Layout } from '../layout.js'
+import { singleTablePages } from '../pages/single-table.js'
 import type { SingleTableContext } from './context.js'
 import { SingleTableFrontier } from './frontier.js'
-import { SingleTablePages } from './pages.js'
 import { singleTableRecords } from './records.js'
 import { SingleTableRuns } from './runs.js'
 import { singleTableService } from './service.js'
@@ -25,7 +25,7 @@ export function singleTableLayout(config: DynamoDBConfig, transport = new Transp
     transport,
     sites: new SingleTableSites(ctx),
     runs: new SingleTableRuns(ctx),
-    pages: new SingleTablePages(ctx),
+    pages: singleTablePages(ctx),
     versions,
     frontier,
     records: singleTableRecords(ctx, versions, frontier),
