@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import type { Page, StorageBackend } from '../../src/index.js'
-import { earlierTokenNames } from '../../src/services/shared/replay-safe.js'
+import { earlierTokenNames } from '../../src/services/pages/page-write.js'
 import { syntheticPage, syntheticVersion } from '../fixtures/synthetic.js'
 import type { EquivalenceCheck } from '../report/types.js'
 import type { RawClient } from '../support/raw-client.js'

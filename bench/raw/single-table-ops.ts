@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { Page, PageVersion } from '../../src/index.js'
-import { earlierTokenNames, newWriteToken } from '../../src/services/shared/replay-safe.js'
+import { earlierTokenNames, newWriteToken } from '../../src/services/pages/page-write.js'
 import { inLanes } from '../support/concurrency.js'
 import type { RawClient } from '../support/raw-client.js'
 import {

@@ -27,10 +27,10 @@ import {
   WithRunsOptionsSchema,
   WithVersionsOptionsSchema,
 } from './options.js'
+import { tokenFor } from './pages/page-write.js'
 import { toStorageError } from './plumbing/aws-errors.js'
 import { withoutCredentials } from './plumbing/credentials.js'
 import { healthOf, initializeTables } from './plumbing/lifecycle.js'
-import { tokenFor } from './shared/replay-safe.js'
 import { assertSamePage } from './versions/version-store.js'
 
 const PagesSchema = PageSchema.array()

@@ -3,10 +3,10 @@ import type { Transport } from '../engine/transport.js'
 import type { CrawlRun, FrontierItem, FrontierStatus, Page, PageVersion, Site } from '../model/schemas.js'
 import type { RecordCodec } from './migration-codec.js'
 import type { Claim } from './options.js'
+import type { PageCountDelta } from './pages/page-counter.js'
+import type { PageWriteOptions, PreparedSave } from './pages/page-write.js'
 import type { LayoutTables } from './plumbing/lifecycle.js'
 import type { ListOptions, ListResult } from './plumbing/listing.js'
-import type { PageCountDelta } from './shared/pages.js'
-import type { PageWriteOptions, PreparedSave } from './shared/replay-safe.js'
 
 // The narrow seams between the public backend and a layout: one store per logical table. Each
 // layout implements them in its own folder; `LayoutBackend` puts either behind `StorageBackend`.

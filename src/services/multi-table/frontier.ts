@@ -7,6 +7,7 @@ import { fromStored } from '../../model/read.js'
 import { type FrontierItem, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
 import type { FrontierStore, StatusRequest } from '../layout.js'
 import type { Claim } from '../options.js'
+import { newWriteToken } from '../pages/page-write.js'
 import { isConditionFailure } from '../plumbing/aws-errors.js'
 import { batchWrite } from '../plumbing/batch.js'
 import {
@@ -34,7 +35,6 @@ import {
   takeInOrder,
   takenState,
 } from '../shared/frontier.js'
-import { newWriteToken } from '../shared/replay-safe.js'
 import type { MultiTableContext } from './context.js'
 
 /** Stored attribute names read raw: the lease end (compared exactly by a take) and the write token. */

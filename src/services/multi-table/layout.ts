@@ -3,6 +3,7 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { multiTableDefinitions } from '../../tables/multi-table.js'
 import type { Layout } from '../layout.js'
+import { multiTablePages } from '../pages/multi-table.js'
 import { multiTableRuns } from '../runs/multi-table.js'
 import { Runs } from '../runs/runs-store.js'
 import { multiTableSiteDeletion } from '../site-deletion/multi-table.js'
@@ -12,7 +13,6 @@ import { Sites } from '../sites/sites-store.js'
 import { multiTableVersions } from '../versions/multi-table.js'
 import { multiTableContext } from './context.js'
 import { MultiTableFrontier } from './frontier.js'
-import { MultiTablePages } from './pages.js'
 import { multiTableRecords } from './records.js'
 
 /** The documented layout: five tables, plain key values, snake_case attributes. */
@@ -20,7 +20,7 @@ export function multiTableLayout(config: DynamoDBConfig, transport = new Transpo
   const ctx = multiTableContext(config, transport)
   const runs = new Runs(multiTableRuns(ctx))
   const siteDeletion = multiTableSiteDeletion(ctx)
-  const pages = new MultiTablePages(ctx)
+  const pages = multiTablePages(ctx)
   const versions = multiTableVersions(ctx, pages)
   const frontier = new MultiTableFrontier(ctx)
   return {

@@ -3,6 +3,7 @@ import { formatItem } from '../../entities/format-item.js'
 import { fromStored } from '../../model/read.js'
 import { FrontierItemSchema, PageSchema, SiteSchema } from '../../model/schemas.js'
 import type { LogicalRecord, ReadResult, RecordCodec } from '../migration-codec.js'
+import { urlIndexValue } from '../pages/multi-table.js'
 import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
 import { recordWithoutCredentials } from '../plumbing/credentials.js'
 import { nullFields, snakeKeys, toStored } from '../plumbing/stored.js'
@@ -13,7 +14,6 @@ import { encodeBody } from '../versions/bodies.js'
 import type { VersionTable } from '../versions/version-store.js'
 import type { MultiTableContext } from './context.js'
 import type { MultiTableFrontier } from './frontier.js'
-import { urlIndexValue } from './pages.js'
 
 /** Documented-layout items ↔ logical records: which table an item came from says what it is. */
 export function multiTableRecords(

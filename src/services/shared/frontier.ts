@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError } from '../../errors.js'
 import { type FrontierItem, type FrontierStatus, FrontierStatusSchema } from '../../model/schemas.js'
 import type { Claim } from '../options.js'
+import { newWriteToken } from '../pages/page-write.js'
 import { mapConcurrent } from '../plumbing/retry.js'
-import { newWriteToken } from './replay-safe.js'
 
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
 export const ALL_STATUSES = FrontierStatusSchema.options

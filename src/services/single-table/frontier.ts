@@ -6,6 +6,7 @@ import { fromStored } from '../../model/read.js'
 import { type FrontierItem, FrontierItemSchema, type FrontierStatus } from '../../model/schemas.js'
 import type { StatusRequest } from '../layout.js'
 import type { Claim } from '../options.js'
+import { newWriteToken } from '../pages/page-write.js'
 import { isConditionFailure } from '../plumbing/aws-errors.js'
 import { batchWrite } from '../plumbing/batch.js'
 import {
@@ -35,7 +36,6 @@ import {
   takeInOrder,
   takenState,
 } from '../shared/frontier.js'
-import { newWriteToken } from '../shared/replay-safe.js'
 import { KEYS, type SingleTableContext } from './context.js'
 
 /**

@@ -3,6 +3,7 @@ import { Transport } from '../../engine/transport.js'
 import { TTL_ATTRIBUTE } from '../../entities/common.js'
 import { singleTableDefinition } from '../../tables/single-table.js'
 import type { Layout } from '../layout.js'
+import { singleTablePages } from '../pages/single-table.js'
 import { Runs } from '../runs/runs-store.js'
 import { singleTableRuns } from '../runs/single-table.js'
 import { singleTableSiteDeletion } from '../site-deletion/single-table.js'
@@ -12,7 +13,6 @@ import { Sites } from '../sites/sites-store.js'
 import { singleTableVersions } from '../versions/single-table.js'
 import type { SingleTableContext } from './context.js'
 import { SingleTableFrontier } from './frontier.js'
-import { SingleTablePages } from './pages.js'
 import { singleTableRecords } from './records.js'
 import { singleTableService } from './service.js'
 
@@ -30,7 +30,7 @@ export function singleTableLayout(config: DynamoDBConfig, transport = new Transp
     transport,
     sites: new Sites(singleTableSites(ctx), runs),
     runs,
-    pages: new SingleTablePages(ctx),
+    pages: singleTablePages(ctx),
     versions,
     frontier,
     records: singleTableRecords(ctx, versions, frontier),
