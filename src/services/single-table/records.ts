@@ -3,16 +3,16 @@ import { formatItem } from '../../entities/format-item.js'
 import { crawlOrderKey, keyPart, unescapeKeyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
 import { CrawlRunSchema, FrontierItemSchema, type Page, PageSchema, SiteSchema } from '../../model/schemas.js'
+import { isExpired } from '../frontier/frontier-store.js'
+import type { SingleTableFrontier } from '../frontier/single-table.js'
 import type { LogicalRecord, ReadResult, RecordCodec } from '../migration-codec.js'
 import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
 import { recordWithoutCredentials } from '../plumbing/credentials.js'
 import { toStored } from '../plumbing/stored.js'
-import { isExpired } from '../shared/frontier.js'
 import type { StoredVersion } from '../versions/adapter.js'
 import { encodeBody } from '../versions/bodies.js'
 import type { VersionTable } from '../versions/version-store.js'
 import type { SingleTableContext } from './context.js'
-import type { SingleTableFrontier } from './frontier.js'
 
 const ENTITY_TABLES = {
   site: 'sites',

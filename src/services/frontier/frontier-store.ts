@@ -1,8 +1,20 @@
+import type { Transport } from '../../engine/transport.js'
 import { ConflictError, NotFoundError } from '../../errors.js'
-import { type FrontierItem, type FrontierStatus, FrontierStatusSchema } from '../../model/schemas.js'
+import { fromStored } from '../../model/read.js'
+import {
+  type FrontierItem,
+  FrontierItemSchema,
+  type FrontierStatus,
+  FrontierStatusSchema,
+} from '../../model/schemas.js'
+import type { FrontierStore, StatusRequest } from '../layout.js'
 import type { Claim } from '../options.js'
 import { newWriteToken } from '../pages/page-write.js'
+import { isConditionFailure } from '../plumbing/aws-errors.js'
+import { batchWrite } from '../plumbing/batch.js'
+import type { ListOptions, ListResult } from '../plumbing/listing.js'
 import { mapConcurrent } from '../plumbing/retry.js'
+import type { Condition, FrontierAdapter, WhereAttributes, WhereOperations } from './adapter.js'
 
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
 export const ALL_STATUSES = FrontierStatusSchema.options
@@ -148,7 +160,7 @@ const ENQUEUE_CONCURRENCY = 16
 /** What makes an enqueue's put a create: its token, and a condition that the item does not exist. */
 export interface CreateGuard {
   writeToken: string
-  condition: (attr: { itemId: unknown; writeToken: unknown }, op: WhereOperations) => string
+  condition: Condition
 }
 
 /**
@@ -182,22 +194,11 @@ export async function enqueueEach(
   return { added, duplicates: repeats + unique.length - added }
 }
 
-/** What the conditions below use of ElectroDB's `where` callback, in either layout. */
-interface WhereAttributes {
-  status: unknown
-  leaseExpiresAt: unknown
-  writeToken: unknown
-}
-interface WhereOperations {
-  eq(attribute: unknown, value: unknown): string
-  notExists(attribute: unknown): string
-}
-
 /**
  * A take's condition: the item is still as it was read (pending, or in_progress with the exact
  * stored lease end, or none), or it already holds this take (the SDK's resend of it).
  */
-export function takeCondition({ item, storedLease }: Candidate, attempt: TakeAttempt) {
+export function takeCondition({ item, storedLease }: Candidate, attempt: TakeAttempt): Condition {
   return (attr: WhereAttributes, op: WhereOperations): string => {
     const lease =
       storedLease === undefined ? op.notExists(attr.leaseExpiresAt) : op.eq(attr.leaseExpiresAt, storedLease)
@@ -210,7 +211,7 @@ export function takeCondition({ item, storedLease }: Candidate, attempt: TakeAtt
 }
 
 /** A release's condition: the item holds the take (and nothing was written over it since). */
-export function releaseCondition(attempt: TakeAttempt) {
+export function releaseCondition(attempt: TakeAttempt): Condition {
   return (attr: WhereAttributes, op: WhereOperations): string => `(${heldBy(attempt, attr, op)})`
 }
 
@@ -336,4 +337,146 @@ export function statusUpdateFailure(
       cause,
     },
   )
+}
+
+/**
+ * A status update's condition: the item does not hold this update's token yet (so the SDK's
+ * resend fails and is recognised), and when an owner is named, it holds the lease.
+ */
+export function statusCondition(token: string, owner: string | undefined): Condition {
+  return (attr, op) => {
+    const fresh = `(${op.notExists(attr.writeToken)} OR ${op.ne(attr.writeToken, token)})`
+    if (owner === undefined) return fresh
+    return `(${op.eq(attr.workerId, owner)} AND ${op.eq(attr.status, 'in_progress')} AND ${fresh})`
+  }
+}
+
+/**
+ * The frontier, for either layout: enqueue (create-only puts), listing, claim (conditional takes
+ * with leases and write tokens), status updates and clear; keys, item shape and queries come from
+ * the layout's adapter.
+ */
+export class FrontierTable<Key, Attributes> implements FrontierStore {
+  constructor(
+    private readonly adapter: FrontierAdapter<Key, Attributes>,
+    private readonly transport: Transport,
+    private readonly ttlDays: number | null,
+  ) {}
+
+  async save(item: FrontierItem): Promise<FrontierItem> {
+    await this.adapter.put(this.attributes(item))
+    return item
+  }
+
+  async enqueue(items: FrontierItem[]): Promise<{ added: number; duplicates: number }> {
+    return enqueueEach(
+      items,
+      (item, guard) => this.adapter.put(this.attributes(item), guard),
+      isConditionFailure,
+    )
+  }
+
+  list(
+    runId: string,
+    options?: ListOptions & { status?: FrontierStatus },
+  ): Promise<ListResult<FrontierItem>> {
+    return this.adapter.list(runId, options, (raw) => this.read(raw))
+  }
+
+  /** Claims in the adapter's pass order (pending items before expired leases); returns them in queue order. */
+  async claim(runId: string, claim: Claim): Promise<FrontierItem[]> {
+    const passes = this.adapter
+      .claimQueries(runId, claim)
+      .map((pages) => candidatesOf(pages, (raw) => this.read(raw), this.adapter.stored.lease))
+    const claimed = await takeInOrder(passes, claim.limit, claim, this.taker)
+    return claimed.sort(compareQueueOrder)
+  }
+
+  async updateStatus(
+    runId: string,
+    itemId: string,
+    next: FrontierStatus,
+    request: StatusRequest,
+  ): Promise<FrontierItem> {
+    const { workerId: owner, error } = request
+    const change = statusChange(next, new Date(), this.ttlDays, error)
+    const key = this.adapter.key(runId, itemId)
+    const sent: StatusUpdate = { token: newWriteToken(), next, owner, error }
+    try {
+      const data = await this.adapter.write(
+        'patch',
+        key,
+        {
+          set: { ...change.set, writeToken: sent.token },
+          remove: change.remove,
+          ...(change.countsRetry ? { add: { retryCount: 1 } } : {}),
+        },
+        statusCondition(sent.token, owner),
+        'all_new',
+      )
+      return fromStored(FrontierItemSchema, data, 'frontier item')
+    } catch (cause) {
+      if (!isConditionFailure(cause)) throw cause
+      const raw = await this.adapter.getConsistent(key)
+      const stored = raw && this.read(raw)
+      if (stored && alreadyApplied(stored, raw[this.adapter.stored.writeToken], sent)) return stored
+      throw statusUpdateFailure(stored ?? null, runId, itemId, owner, cause)
+    }
+  }
+
+  async clear(runId: string): Promise<number> {
+    let deleted = 0
+    for await (const deletes of this.adapter.deletesOfRun(runId)) {
+      await batchWrite(this.transport, deletes)
+      deleted += deletes.length
+    }
+    return deleted
+  }
+
+  /** The stored attributes of an item; `ttl` as given, else derived from its status. */
+  attributes(item: FrontierItem, ttl?: number): Attributes {
+    return this.adapter.attributes(item, ttl ?? expiryOf(item.status, new Date(), this.ttlDays))
+  }
+
+  private readonly taker: Taker = {
+    take: async (candidate, attempt) => {
+      const key = this.adapter.key(candidate.item.runId, candidate.item.itemId)
+      try {
+        const change = { set: takenState(attempt) }
+        const data = await this.adapter.write(
+          'update',
+          key,
+          change,
+          takeCondition(candidate, attempt),
+          'all_new',
+        )
+        return fromStored(FrontierItemSchema, data, 'frontier item')
+      } catch (error) {
+        if (isConditionFailure(error)) return null
+        throw error
+      }
+    },
+    landed: async ({ item }, attempt) => {
+      const raw = await this.adapter.getConsistent(this.adapter.key(item.runId, item.itemId))
+      return raw?.status === 'in_progress' && raw[this.adapter.stored.writeToken] === attempt.token
+        ? (this.read(raw) ?? null)
+        : null
+    },
+    release: async ({ item }, attempt) => {
+      const change = statusChange('pending', new Date(), this.ttlDays)
+      const key = this.adapter.key(item.runId, item.itemId)
+      await this.adapter
+        .write('patch', key, { set: change.set, remove: change.remove }, releaseCondition(attempt), 'none')
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error
+        })
+    },
+  }
+
+  /** A live frontier item of a raw one; undefined when expired or not a frontier item. */
+  private read(raw: Record<string, unknown>): FrontierItem | undefined {
+    if (isExpired(raw.ttl)) return undefined
+    const item = this.adapter.format(raw)
+    return item === undefined ? undefined : fromStored(FrontierItemSchema, item, 'frontier item')
+  }
 }

@@ -1,0 +1,63 @@
+import type { FrontierItem, FrontierStatus } from '../../model/schemas.js'
+import type { Claim } from '../options.js'
+import type { BatchWrite } from '../plumbing/batch.js'
+import type { ListOptions, ListResult } from '../plumbing/listing.js'
+
+/** What the store's conditions use of ElectroDB's `where` callback, in either layout. */
+export interface WhereAttributes {
+  status: unknown
+  leaseExpiresAt: unknown
+  writeToken: unknown
+  workerId: unknown
+  itemId: unknown
+}
+export interface WhereOperations {
+  eq(attribute: unknown, value: unknown): string
+  ne(attribute: unknown, value: unknown): string
+  notExists(attribute: unknown): string
+}
+export type Condition = (attr: WhereAttributes, op: WhereOperations) => string
+
+/** An update of stored attributes: set (model names), then remove, then add, as ElectroDB chains them. */
+export interface ItemChange {
+  set: Record<string, unknown>
+  remove?: readonly string[]
+  add?: { retryCount: number }
+}
+
+/**
+ * What differs between the layouts for the frontier: keys, the stored item's shape and raw
+ * attribute names, the ElectroDB calls (with their layout's options), and which queries serve a
+ * listing, a claim and a clear.
+ */
+export interface FrontierAdapter<Key, Attributes> {
+  key(runId: string, itemId: string): Key
+  /** The stored attributes of an item, with its `ttl`. */
+  attributes(item: FrontierItem, ttl: number | undefined): Attributes
+  /** Raw (stored) names of the lease end and the write token. */
+  readonly stored: { lease: string; writeToken: string }
+  /** A put; an enqueue's carries its write token and create condition. */
+  put(attributes: Attributes, create?: { writeToken: string; condition: Condition }): Promise<void>
+  /** An ElectroDB `update` (no existence check) or `patch`; `all_new` answers the item as stored. */
+  write(
+    how: 'update' | 'patch',
+    key: Key,
+    change: ItemChange,
+    condition: Condition,
+    response: 'all_new' | 'none',
+  ): Promise<Record<string, unknown> | undefined>
+  /** The raw item, read strongly consistently (undefined when absent). */
+  getConsistent(key: Key): Promise<Record<string, unknown> | undefined>
+  /** A raw item in model names, or undefined when it is not a frontier item. */
+  format(raw: Record<string, unknown>): Record<string, unknown> | undefined
+  /** One listing page in queue order; `read` turns a raw item into a live frontier item. */
+  list(
+    runId: string,
+    options: (ListOptions & { status?: FrontierStatus }) | undefined,
+    read: (raw: Record<string, unknown>) => FrontierItem | undefined,
+  ): Promise<ListResult<FrontierItem>>
+  /** The claim's passes in the order they are tried, each the raw pages of one Query in queue order. */
+  claimQueries(runId: string, claim: Claim): AsyncIterable<Record<string, unknown>[]>[]
+  /** The deletes of every item of the run, page by page. */
+  deletesOfRun(runId: string): AsyncIterable<BatchWrite[]>
+}

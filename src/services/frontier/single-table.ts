@@ -1,0 +1,131 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb'
+import { ORIGINAL_ERRORS } from '../../entities/common.js'
+import { formatItem } from '../../entities/format-item.js'
+import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
+import type { FrontierItem, FrontierStatus } from '../../model/schemas.js'
+import { mergedQueryPage, type PagedQuery, queryAll, queryPage } from '../plumbing/listing.js'
+import { toStored } from '../plumbing/stored.js'
+import { KEYS, type SingleTableContext } from '../single-table/context.js'
+import type { FrontierAdapter } from './adapter.js'
+import { ALL_STATUSES, FrontierTable } from './frontier-store.js'
+
+type Key = { runKey: string; shard: string; itemKey: string }
+
+/**
+ * The frontier in the single table: a run's items spread over `frontierShards` partitions; listing
+ * by status and claiming read gsi1 (run + shard + status, sorted by priority). A claim tries the
+ * worker's home shard first, then the next shards in index order.
+ */
+export class SingleTableFrontier extends FrontierTable<Key, ReturnType<typeof storedAttributes>> {
+  constructor(ctx: SingleTableContext) {
+    super(singleTableAdapter(ctx), ctx.transport, ctx.config.frontierTtlDays)
+  }
+}
+
+function storedAttributes(item: FrontierItem, key: Key, ttl: number | undefined) {
+  return {
+    ...toStored(item),
+    ...key,
+    siteKey: keyPart(item.siteId),
+    priorityKey: priorityKey(item.priority),
+    ttl,
+  }
+}
+
+function singleTableAdapter(
+  ctx: SingleTableContext,
+): FrontierAdapter<Key, ReturnType<typeof storedAttributes>> {
+  const entity = ctx.entities.frontier
+  const shards = Array.from({ length: ctx.config.frontierShards }, (_, i) => shardName(i))
+  const key = (runId: string, itemId: string): Key => ({
+    runKey: keyPart(runId),
+    shard: shardName(shardOf(itemId, ctx.config.frontierShards)),
+    itemKey: keyPart(itemId),
+  })
+  const statusQuery = (runKey: string, shard: string, status: FrontierStatus) =>
+    entity.query.byStatus({ runKey, shard, status })
+  return {
+    key,
+    attributes: (item, ttl) => storedAttributes(item, key(item.runId, item.itemId), ttl),
+    stored: { lease: 'leaseExpiresAt', writeToken: 'writeToken' },
+    put: async (attributes, create) => {
+      const put = create
+        ? entity.put({ ...attributes, writeToken: create.writeToken }).where(create.condition)
+        : entity.put(attributes)
+      await put.go({ ...ORIGINAL_ERRORS, response: 'none' })
+    },
+    write: async (how, itemKey, change, condition, response) => {
+      let update = (how === 'update' ? entity.update(itemKey) : entity.patch(itemKey)).set(
+        change.set as never,
+      )
+      if (change.remove) update = update.remove(change.remove as never)
+      if (change.add) update = update.add(change.add)
+      const { data } = await update.where(condition).go({ ...ORIGINAL_ERRORS, response })
+      return data as Record<string, unknown> | undefined
+    },
+    getConsistent: async (itemKey) => {
+      const params = entity.get(itemKey).params()
+      const output = (await ctx.transport.send(new GetCommand({ ...params, ConsistentRead: true }))) as {
+        Item?: Record<string, unknown>
+      }
+      return output.Item
+    },
+    format: (raw) => formatItem(entity, raw),
+    list: (runId, options, read) => {
+      const runKey = keyPart(runId)
+      const statuses = options?.status === undefined ? ALL_STATUSES : [options.status]
+      const partitions = statuses.flatMap((status) =>
+        shards.map(
+          (shard): PagedQuery<FrontierItem> => ({
+            input: statusQuery(runKey, shard, status).params(),
+            keyAttributes: KEYS.gsi1,
+            read,
+          }),
+        ),
+      )
+      if (partitions.length === 1) return queryPage(ctx.transport, partitions[0]!, options)
+      return mergedQueryPage(ctx.transport, partitions, (raw) => String(raw.gsi1sk), options)
+    },
+    claimQueries: (runId, claim) => {
+      const runKey = keyPart(runId)
+      const home = shardOf(claim.workerId, ctx.config.frontierShards)
+      const order = shards.map((_, i) => shardName((home + i) % shards.length))
+      const nowIso = new Date().toISOString()
+      return (['pending', 'in_progress'] as const).flatMap((status) =>
+        order.map((shard) => {
+          const query = statusQuery(runKey, shard, status)
+          // An in_progress item counts when its lease ended or it has none.
+          const params =
+            status === 'in_progress'
+              ? query
+                  .where(
+                    (attr, op) =>
+                      `(${op.lt(attr.leaseExpiresAt, nowIso)} OR ${op.notExists(attr.leaseExpiresAt)})`,
+                  )
+                  .params()
+              : query.params()
+          return queryAll(ctx.transport, { ...params, Limit: Math.min(100, claim.limit * 2) })
+        }),
+      )
+    },
+    deletesOfRun: async function* (runId) {
+      for (const shard of shards) {
+        const input = entity.query.byId({ runKey: keyPart(runId), shard }).params()
+        for await (const items of queryAll(ctx.transport, {
+          ...input,
+          ProjectionExpression: 'pk, sk, itemId',
+        })) {
+          yield items.map((item) => ({
+            table: ctx.table,
+            key: { pk: item.pk, sk: item.sk },
+            id: String(item.itemId),
+          }))
+        }
+      }
+    },
+  }
+}
+
+function shardName(index: number): string {
+  return String(index).padStart(2, '0')
+}
