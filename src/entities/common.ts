@@ -44,7 +44,7 @@ export function entityModel(entity: string) {
 
 type SecondaryIndexName = Exclude<keyof typeof SINGLE_TABLE_KEYS, 'primary'>
 
-interface IndexOptions {
+export interface IndexOptions {
   collection?: string
   condition?: (attributes: Record<string, unknown>) => boolean
 }
