@@ -1,3 +1,4 @@
+import { topLevelParts } from '../../src/services/plumbing/item-size.js'
 /**
  * What a request does, without its values: the operation, index, limit and return options, the
  * attributes it writes (each SET action with its right-hand side), its conditions. Placeholder
@@ -83,31 +84,10 @@ function updateActions(expression: string, names: Record<string, string>): strin
   const clauses = [...resolved.matchAll(/(?:^|\s)(SET|REMOVE|ADD|DELETE)\s/g)]
   clauses.forEach((clause, i) => {
     const body = resolved.slice(clause.index + clause[0].length, clauses[i + 1]?.index).trim()
-    for (const action of splitTopLevel(body)) {
+    for (const action of topLevelParts(body)) {
       const text = action.replace(/\s+/g, ' ').trim()
       actions.push(clause[1] === 'SET' ? text : `${clause[1]} ${text}`)
     }
   })
   return actions
-}
-
-/**
- * Splits at commas outside parentheses (`if_not_exists(a, b)` is one operand). A near-copy of
- * item-size.ts's `topLevelParts`, which src does not export.
- */
-function splitTopLevel(body: string): string[] {
-  const parts: string[] = []
-  let depth = 0
-  let start = 0
-  for (let i = 0; i < body.length; i++) {
-    const char = body[i]
-    if (char === '(') depth++
-    else if (char === ')') depth--
-    else if (char === ',' && depth === 0) {
-      parts.push(body.slice(start, i))
-      start = i + 1
-    }
-  }
-  parts.push(body.slice(start))
-  return parts.filter((part) => part.trim() !== '')
 }

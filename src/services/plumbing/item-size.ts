@@ -32,7 +32,7 @@ export function valueBytes(value: unknown): number {
 }
 
 /** Splits `text` at commas outside parentheses. */
-function topLevelParts(text: string): string[] {
+export function topLevelParts(text: string): string[] {
   const parts: string[] = []
   let depth = 0
   let start = 0

@@ -1,3 +1,4 @@
+import { snakeCase } from '../../entities/common.js'
 import { type FormattableEntity, formatItem } from '../../entities/format-item.js'
 
 type StoredValue<V> = V extends Date ? string : V
@@ -33,12 +34,11 @@ export function nullFields<T extends object>(value: T): (keyof T & string)[] {
     .map(([key]) => key as keyof T & string)
 }
 
-const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
 /** A record's own keys in snake_case (one level): the documented layout's nested `stats` map. */
 export function snakeKeys(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [toSnake(key), inner]))
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [snakeCase(key), inner]))
 }
 
 /** The inverse of `snakeKeys`. */
