@@ -77,6 +77,13 @@ async function copyCheckout(to: string): Promise<void> {
   await symlink(join(ROOT, 'node_modules'), join(to, 'node_modules'), 'dir')
 }
 
+/** npm prints the prepack build's log (coloured under CI=true: `\x1b[34m`) before the JSON array. */
+function packJson(stdout: string): string {
+  const start = stdout.search(/^\[\s*$/m)
+  if (start < 0) throw new Error(`npm pack --json printed no JSON array:\n${stdout.slice(0, 4000)}`)
+  return stdout.slice(start)
+}
+
 async function node(args: string[]): Promise<string> {
   return (await exec(process.execPath, args, app)).stdout
 }
@@ -92,7 +99,7 @@ beforeAll(async () => {
   app = join(work, 'app')
   await copyCheckout(checkout)
   const { stdout } = await exec('npm', ['pack', '--json', '--pack-destination', work], checkout)
-  packed = (JSON.parse(stdout.slice(stdout.indexOf('['))) as PackResult[])[0]!
+  packed = (JSON.parse(packJson(stdout)) as PackResult[])[0]!
   await mkdir(app)
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'pack-probe', private: true }))
   const tarball = join(work, packed.filename)
