@@ -10,17 +10,8 @@ export type {
 // Configuration
 export { DynamoDBConfigSchema, StorageConfigSchema } from './config.js'
 export type { OperationMetrics, RequestMetrics } from './engine/metrics.js'
-export type { StorageErrorCode, ValidationIssue } from './errors.js'
 // Errors
-export {
-  AbortError,
-  CapacityError,
-  ConflictError,
-  NotFoundError,
-  StorageError,
-  UnsupportedError,
-  ValidationError,
-} from './errors.js'
+export * from './errors.js'
 export type {
   IamPolicyOptions,
   InvalidItem,
@@ -42,53 +33,14 @@ export {
   verifyLayouts,
 } from './layout-tools/index.js'
 export { frontierItemIdFor, newRunId, newVersionId, pageIdFor, urlHashFor } from './model/ids.js'
-export type {
-  CrawlRun,
-  CrawlRunInput,
-  CrawlStats,
-  CrawlStatsInput,
-  FrontierItem,
-  FrontierItemInput,
-  FrontierStatus,
-  Page,
-  PageInput,
-  PageVersion,
-  PageVersionInput,
-  RunStatus,
-  Site,
-  SiteInput,
-} from './model/schemas.js'
-// Model
-export {
-  CrawlRunSchema,
-  CrawlStatsSchema,
-  FrontierItemSchema,
-  FrontierStatusSchema,
-  PageSchema,
-  PageVersionSchema,
-  RunStatusSchema,
-  SiteSchema,
-} from './model/schemas.js'
+// Model: the zod schemas and the types inferred from them
+export * from './model/schemas.js'
 export type { ListingPage, PageRequest } from './paginate.js'
 // Listings
 export { paginate } from './paginate.js'
-export type {
-  CallOptions,
-  ClaimOptions,
-  CountPagesOptions,
-  EngineCapabilities,
-  FrontierListOptions,
-  HealthReport,
-  ListOptions,
-  ListPagesOptions,
-  ListResult,
-  RecrawlOptions,
-  SaveOptions,
-  StatusUpdateOptions,
-  StorageBackend,
-  TableHealth,
-  WithRunsOptions,
-  WithVersionsOptions,
-} from './services/contract.js'
+export type { EngineCapabilities, HealthReport, StorageBackend, TableHealth } from './services/contract.js'
 // Backend
 export { createStorageBackend } from './services/factory.js'
+// Every method's options, named after it (ListPagesOptions, ClaimOptions, …)
+export type * from './services/options.js'
+export type { ListResult } from './services/plumbing/listing.js'

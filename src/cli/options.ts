@@ -49,6 +49,17 @@ export function addJsonOption(command: Command, what = 'the report'): Command {
   return command.option('--json', `print ${what} as JSON on stdout`)
 }
 
+/** What every command on one layout's tables takes: `--layout`, the connection options, `--json`. */
+export function addLayoutCommandOptions(
+  command: Command,
+  json: string,
+  connection: Parameters<typeof addConnectionOptions>[1] = {},
+): Command {
+  command.addOption(layoutOption())
+  addConnectionOptions(command, connection)
+  return addJsonOption(command, json)
+}
+
 /** `--billing-mode`, `--read-capacity`, `--write-capacity`: what the tables are created with. */
 export interface CapacityOptions {
   billingMode?: 'PAY_PER_REQUEST' | 'PROVISIONED'

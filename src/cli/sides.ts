@@ -3,8 +3,10 @@ import type { StorageConfigInput } from '../config.js'
 import { ValidationError } from '../errors.js'
 import {
   addConnectionOptions,
+  addJsonOption,
   type ConnectionOptions,
   integer,
+  type JsonOption,
   type LayoutName,
   layoutOption,
   storageConfig,
@@ -38,6 +40,21 @@ export function addSidesOptions(command: Command): Command {
 export interface ScanOptions {
   segments?: number
   progress: boolean
+}
+
+/** What migrate and verify are given: both sides, the scan options and `--json`. */
+export type TwoSidedCommandOptions = SidesOptions & ScanOptions & JsonOption
+
+/** The sides' options; `extra` adds a command's own ones before the scan options and `--json`. */
+export function addTwoSidedOptions(
+  command: Command,
+  what: { tables: string; json: string },
+  extra: (command: Command) => void = () => {},
+): Command {
+  addSidesOptions(command)
+  extra(command)
+  addScanOptions(command, what.tables)
+  return addJsonOption(command, what.json)
 }
 
 /** `--segments <n>` (parallel Scan segments over `tables`) and `--no-progress`. */

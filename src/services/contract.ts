@@ -27,21 +27,6 @@ import type {
 } from './options.js'
 import type { ListResult } from './plumbing/listing.js'
 
-export type {
-  CallOptions,
-  ClaimOptions,
-  CountPagesOptions,
-  FrontierListOptions,
-  ListOptions,
-  ListPagesOptions,
-  ListResult,
-  RecrawlOptions,
-  SaveOptions,
-  StatusUpdateOptions,
-  WithRunsOptions,
-  WithVersionsOptions,
-}
-
 export interface TableHealth {
   name: string
   exists: boolean

@@ -1,22 +1,13 @@
 import type { Command } from 'commander'
 import type { HealthReport } from '../../services/contract.js'
-import {
-  addConnectionOptions,
-  addJsonOption,
-  type LayoutCommandOptions,
-  layoutOption,
-  withBackend,
-} from '../options.js'
+import { addLayoutCommandOptions, type LayoutCommandOptions, withBackend } from '../options.js'
 import { type CliIO, failure, printJson, printRows } from '../output.js'
 
 export function registerHealth(program: Command, io: CliIO): Command {
   const command = program
     .command('health')
     .description("check that every table of the layout exists, is ACTIVE and answers; exit 1 when it doesn't")
-    .addOption(layoutOption())
-  addConnectionOptions(command)
-  addJsonOption(command, 'the health report')
-  return command
+  return addLayoutCommandOptions(command, 'the health report')
     .addHelpText(
       'after',
       `

@@ -1,11 +1,5 @@
 import type { Command } from 'commander'
-import {
-  addConnectionOptions,
-  addJsonOption,
-  type LayoutCommandOptions,
-  layoutOption,
-  storageConfig,
-} from '../options.js'
+import { addLayoutCommandOptions, type LayoutCommandOptions, storageConfig } from '../options.js'
 import { type CliIO, printJson } from '../output.js'
 
 type IamPolicyCommandOptions = LayoutCommandOptions & { account?: string; migrationSource?: boolean }
@@ -14,14 +8,12 @@ export function registerIamPolicy(program: Command, io: CliIO): Command {
   const command = program
     .command('iam-policy')
     .description("print a least-privilege IAM policy document for the layout's tables (JSON)")
-    .addOption(layoutOption())
     .option('--account <id>', "12-digit AWS account id in the ARNs (default '*')")
     .option(
       '--migration-source',
       'grant only what a migration reads from these tables (MIGRATION_SOURCE_OPERATIONS), for the source side',
     )
-  addConnectionOptions(command, { endpoint: false })
-  addJsonOption(command, 'the policy (always JSON)')
+  addLayoutCommandOptions(command, 'the policy (always JSON)', { endpoint: false })
   return command
     .addHelpText(
       'after',

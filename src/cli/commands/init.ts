@@ -1,11 +1,9 @@
 import type { Command } from 'commander'
 import {
   addCapacityOptions,
-  addConnectionOptions,
-  addJsonOption,
+  addLayoutCommandOptions,
   type CapacityOptions,
   type LayoutCommandOptions,
-  layoutOption,
   withBackend,
 } from '../options.js'
 import type { CliIO } from '../output.js'
@@ -17,10 +15,8 @@ export function registerInit(program: Command, io: CliIO): Command {
     .description(
       "create the layout's tables and indexes if missing, wait until ACTIVE, turn on TTL where the engine has it",
     )
-    .addOption(layoutOption())
-  addConnectionOptions(command)
+  addLayoutCommandOptions(command, 'the health report after creation')
   addCapacityOptions(command)
-  addJsonOption(command, 'the health report after creation')
   return command
     .addHelpText(
       'after',

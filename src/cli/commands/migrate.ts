@@ -1,20 +1,10 @@
 import type { Command } from 'commander'
 import { connect, withClient } from '../connection.js'
-import { addJsonOption, type JsonOption } from '../options.js'
 import { type CliIO, failure, formatDuration, printJson, printTable } from '../output.js'
 import { type Baseline, ProgressReporter, progressSilenced, withProgress } from '../progress.js'
-import {
-  addScanOptions,
-  addSidesOptions,
-  describeSide,
-  resolveSides,
-  type ScanOptions,
-  type SidesOptions,
-} from '../sides.js'
+import { addTwoSidedOptions, describeSide, resolveSides, type TwoSidedCommandOptions } from '../sides.js'
 
-type MigrateCommandOptions = SidesOptions &
-  ScanOptions &
-  JsonOption & { checkpoint?: string; dryRun?: boolean }
+type MigrateCommandOptions = TwoSidedCommandOptions & { checkpoint?: string; dryRun?: boolean }
 
 export function registerMigrate(program: Command, io: CliIO): Command {
   const command = program
@@ -22,12 +12,14 @@ export function registerMigrate(program: Command, io: CliIO): Command {
     .description(
       'copy every record of one layout to the other: parallel Scan, validated, idempotent, resumable',
     )
-  addSidesOptions(command)
-    .option('--checkpoint <file>', 'save progress here; a rerun with the same file resumes where it stopped')
-    .option('--dry-run', 'read and validate the source only; write nothing')
-  addScanOptions(command, 'source table')
-  addJsonOption(command, 'the migration report')
-  return command
+  return addTwoSidedOptions(command, { tables: 'source table', json: 'the migration report' }, (c) =>
+    c
+      .option(
+        '--checkpoint <file>',
+        'save progress here; a rerun with the same file resumes where it stopped',
+      )
+      .option('--dry-run', 'read and validate the source only; write nothing'),
+  )
     .addHelpText(
       'after',
       `

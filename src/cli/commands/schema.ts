@@ -3,11 +3,9 @@ import { Option } from 'commander'
 import { parseStorageConfig } from '../../config.js'
 import {
   addCapacityOptions,
-  addConnectionOptions,
-  addJsonOption,
+  addLayoutCommandOptions,
   type CapacityOptions,
   type LayoutCommandOptions,
-  layoutOption,
   storageConfig,
 } from '../options.js'
 import { type CliIO, printJson } from '../output.js'
@@ -18,15 +16,13 @@ export function registerSchema(program: Command, io: CliIO): Command {
   const command = program
     .command('schema')
     .description("print the layout's table definitions: CreateTable inputs, or a CloudFormation template")
-    .addOption(layoutOption())
     .addOption(
       new Option('--format <format>', 'json: the CreateTable inputs; cloudformation: a template')
         .choices(['json', 'cloudformation'])
         .default('json'),
     )
-  addConnectionOptions(command, { endpoint: false })
+  addLayoutCommandOptions(command, 'the output (always JSON)', { endpoint: false })
   addCapacityOptions(command)
-  addJsonOption(command, 'the output (always JSON)')
   return command
     .addHelpText(
       'after',

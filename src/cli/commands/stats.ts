@@ -1,12 +1,6 @@
 import type { Command } from 'commander'
 import type { CrawlRun, Site } from '../../model/schemas.js'
-import {
-  addConnectionOptions,
-  addJsonOption,
-  type LayoutCommandOptions,
-  layoutOption,
-  withBackend,
-} from '../options.js'
+import { addLayoutCommandOptions, type LayoutCommandOptions, withBackend } from '../options.js'
 import { type CliIO, failure, formatCount, printJson, printRows } from '../output.js'
 
 type StatsOptions = LayoutCommandOptions & { site: string }
@@ -24,10 +18,7 @@ export function registerStats(program: Command, io: CliIO): Command {
     .command('stats')
     .description("a site's page counts, latest run and number of runs")
     .requiredOption('--site <id>', 'the site id')
-    .addOption(layoutOption())
-  addConnectionOptions(command)
-  addJsonOption(command, 'the stats')
-  return command
+  return addLayoutCommandOptions(command, 'the stats')
     .addHelpText(
       'after',
       `

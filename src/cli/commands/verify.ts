@@ -1,19 +1,11 @@
 import type { Command } from 'commander'
 import type { VerifyReport } from '../../layout-tools/index.js'
 import { connect, countingScans, withClient } from '../connection.js'
-import { addJsonOption, type JsonOption } from '../options.js'
 import { type CliIO, failure, formatDuration, printJson, printTable } from '../output.js'
 import { ProgressReporter, progressSilenced, withProgress } from '../progress.js'
-import {
-  addScanOptions,
-  addSidesOptions,
-  describeSide,
-  resolveSides,
-  type ScanOptions,
-  type SidesOptions,
-} from '../sides.js'
+import { addTwoSidedOptions, describeSide, resolveSides, type TwoSidedCommandOptions } from '../sides.js'
 
-type VerifyCommandOptions = SidesOptions & ScanOptions & JsonOption
+type VerifyCommandOptions = TwoSidedCommandOptions
 
 const LISTED = 20
 
@@ -21,10 +13,7 @@ export function registerVerify(program: Command, io: CliIO): Command {
   const command = program
     .command('verify')
     .description('compare two layouts record by record: per-table counts and a digest of every record')
-  addSidesOptions(command)
-  addScanOptions(command, 'table')
-  addJsonOption(command, 'the verification report')
-  return command
+  return addTwoSidedOptions(command, { tables: 'table', json: 'the verification report' })
     .addHelpText(
       'after',
       `
