@@ -66,7 +66,7 @@ export class LayoutBackend implements StorageBackend {
   deleteSite: StorageBackend['deleteSite'] = (siteId, options) =>
     call('deleteSite', options, () => {
       const site = id(siteId, 'siteId')
-      return () => this.layout.deleteSite(site)
+      return () => this.layout.deleteSiteAndMembers(site)
     })
   getSiteWithRuns: StorageBackend['getSiteWithRuns'] = (siteId, options) =>
     call(

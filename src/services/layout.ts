@@ -1,6 +1,7 @@
 import type { DynamoDBConfig } from '../config.js'
 import type { Transport } from '../engine/transport.js'
 import type { CrawlRun, FrontierItem, FrontierStatus, Page, PageVersion, Site } from '../model/schemas.js'
+import type { StorageBackend } from './contract.js'
 import type { RecordCodec } from './migration-codec.js'
 import type { Claim } from './options.js'
 import type { PageCountDelta } from './pages/page-counter.js'
@@ -93,7 +94,7 @@ export interface Layout {
   pages: PageStore
   versions: VersionStore
   frontier: FrontierStore
-  deleteSite(siteId: string): Promise<{ deleted: boolean; items: number }>
+  deleteSiteAndMembers(siteId: string): ReturnType<StorageBackend['deleteSite']>
   /** What `initialize()` creates. */
   tables: LayoutTables
   /** Raw items ↔ logical records, for migration and verify. */

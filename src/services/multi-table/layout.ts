@@ -8,7 +8,7 @@ import { multiTablePages } from '../pages/multi-table.js'
 import { multiTableRuns } from '../runs/multi-table.js'
 import { Runs } from '../runs/runs-store.js'
 import { multiTableSiteDeletion } from '../site-deletion/multi-table.js'
-import { deleteSite } from '../site-deletion/site-deletion-store.js'
+import { deleteSiteAndMembers } from '../site-deletion/site-deletion-store.js'
 import { multiTableSites } from '../sites/multi-table.js'
 import { Sites } from '../sites/sites-store.js'
 import { multiTableVersions } from '../versions/multi-table.js'
@@ -32,7 +32,7 @@ export function multiTableLayout(config: DynamoDBConfig, transport = new Transpo
     versions,
     frontier,
     records: multiTableRecords(ctx, versions, frontier),
-    deleteSite: (siteId) => deleteSite(siteDeletion, siteId),
+    deleteSiteAndMembers: (siteId) => deleteSiteAndMembers(siteDeletion, siteId),
     tables: {
       definitions: multiTableDefinitions(config),
       ttlTables: [ctx.names.frontier],

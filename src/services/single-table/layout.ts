@@ -8,7 +8,7 @@ import { singleTablePages } from '../pages/single-table.js'
 import { Runs } from '../runs/runs-store.js'
 import { singleTableRuns } from '../runs/single-table.js'
 import { singleTableSiteDeletion } from '../site-deletion/single-table.js'
-import { deleteSite } from '../site-deletion/site-deletion-store.js'
+import { deleteSiteAndMembers } from '../site-deletion/site-deletion-store.js'
 import { singleTableSites } from '../sites/single-table.js'
 import { Sites } from '../sites/sites-store.js'
 import { singleTableVersions } from '../versions/single-table.js'
@@ -34,7 +34,7 @@ export function singleTableLayout(config: DynamoDBConfig, transport = new Transp
     versions,
     frontier,
     records: singleTableRecords(ctx, versions, frontier),
-    deleteSite: (siteId) => deleteSite(siteDeletion, siteId),
+    deleteSiteAndMembers: (siteId) => deleteSiteAndMembers(siteDeletion, siteId),
     tables: { definitions: [singleTableDefinition(config)], ttlTables: [table], ttlAttribute: TTL_ATTRIBUTE },
   }
 }

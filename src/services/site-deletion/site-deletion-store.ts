@@ -5,7 +5,7 @@ import type { Members, SiteDeletionAdapter } from './adapter.js'
  * deleteSite by Query only: every member the layout finds is removed in batches, the site item
  * last, so an interrupted delete can simply be run again.
  */
-export async function deleteSite(
+export async function deleteSiteAndMembers(
   adapter: SiteDeletionAdapter,
   siteId: string,
 ): Promise<{ deleted: boolean; items: number }> {
