@@ -81,12 +81,15 @@ export function secondaryIndex<
 export function siteMembersIndex<const S extends readonly string[]>(sk: S) {
   return secondaryIndex('gsi4', ['siteKey'], sk)
 }
-export const text = { type: 'string' } as const
-export const requiredText = { type: 'string', required: true } as const
-export const num = { type: 'number' } as const
-export const bool = { type: 'boolean' } as const
-export const stringList = { type: 'list', items: { type: 'string' } } as const
-export const anyValue = { type: 'any' } as const
+/** Attribute definitions of the model's fields, by kind: `field.text`, `field.requiredText`, … */
+export const field = {
+  text: { type: 'string' },
+  requiredText: { type: 'string', required: true },
+  num: { type: 'number' },
+  bool: { type: 'boolean' },
+  stringList: { type: 'list', items: { type: 'string' } },
+  anyValue: { type: 'any' },
+} as const
 
 /** `lastCrawled` → `last_crawled`: the documented layout's attribute names. */
 export function snakeCase(name: string): string {

@@ -1,17 +1,14 @@
 import { Entity } from 'electrodb'
 import {
-  bool,
   type EntityOptions,
   entityModel,
+  field,
   hiddenKey,
   hiddenKeys,
-  num,
   plainKey,
   primaryIndex,
-  requiredText,
   secondaryIndex,
   snakeFields,
-  text,
 } from './common.js'
 
 /** Pages whose `lifeState` is `live` are the non-tombstones. */
@@ -19,26 +16,26 @@ export const LIFE_STATES = ['live', 'tombstone'] as const
 
 /** The model fields of the logical table, shared by both layouts. */
 const PAGE_FIELDS = {
-  pageId: requiredText,
-  siteId: requiredText,
-  url: requiredText,
-  canonicalUrl: text,
-  currentVersionId: text,
-  contentHash: text,
-  etag: text,
-  lastModified: text,
-  firstSeen: requiredText,
-  lastSeen: requiredText,
-  lastCrawled: text,
-  lastChanged: text,
+  pageId: field.requiredText,
+  siteId: field.requiredText,
+  url: field.requiredText,
+  canonicalUrl: field.text,
+  currentVersionId: field.text,
+  contentHash: field.text,
+  etag: field.text,
+  lastModified: field.text,
+  firstSeen: field.requiredText,
+  lastSeen: field.requiredText,
+  lastCrawled: field.text,
+  lastChanged: field.text,
   depth: { type: 'number', required: true },
-  referrerUrl: text,
-  statusCode: num,
-  isTombstone: bool,
-  errorCount: num,
-  lastError: text,
-  versionCount: num,
-  revision: num,
+  referrerUrl: field.text,
+  statusCode: field.num,
+  isTombstone: field.bool,
+  errorCount: field.num,
+  lastError: field.text,
+  versionCount: field.num,
+  revision: field.num,
 } as const
 
 /**
@@ -85,7 +82,7 @@ export function pageCountEntity(options: EntityOptions) {
   return new Entity(
     {
       model: entityModel('pagecount'),
-      attributes: { siteKey: hiddenKey, total: num, live: num },
+      attributes: { siteKey: hiddenKey, total: field.num, live: field.num },
       indexes: { byId: primaryIndex(['siteKey'], []) },
     },
     options,

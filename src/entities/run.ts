@@ -1,37 +1,32 @@
 import { Entity } from 'electrodb'
 import { RunStatusSchema } from '../model/schemas.js'
 import {
-  anyValue,
-  bool,
   type EntityOptions,
   entityModel,
+  field,
   hiddenKeys,
-  num,
   plainKey,
   primaryIndex,
-  requiredText,
   secondaryIndex,
   snakeFields,
-  stringList,
-  text,
 } from './common.js'
 
 /** The model fields of the logical table, shared by both layouts. */
 const RUN_FIELDS = {
-  runId: requiredText,
-  siteId: requiredText,
+  runId: field.requiredText,
+  siteId: field.requiredText,
   status: { type: RunStatusSchema.options, required: true },
-  errorMessage: text,
-  createdAt: requiredText,
-  startedAt: text,
-  completedAt: text,
-  configSnapshot: anyValue,
-  seeds: stringList,
-  isSync: bool,
-  parentRunId: text,
-  stats: anyValue,
-  frontierSize: num,
-  maxDepthReached: num,
+  errorMessage: field.text,
+  createdAt: field.requiredText,
+  startedAt: field.text,
+  completedAt: field.text,
+  configSnapshot: field.anyValue,
+  seeds: field.stringList,
+  isSync: field.bool,
+  parentRunId: field.text,
+  stats: field.anyValue,
+  frontierSize: field.num,
+  maxDepthReached: field.num,
 } as const
 
 /**

@@ -1,35 +1,30 @@
 import { Entity } from 'electrodb'
 import {
-  anyValue,
-  bool,
   type EntityOptions,
   entityModel,
+  field,
   hiddenKey,
-  num,
   plainKey,
   primaryIndex,
-  requiredText,
   secondaryIndex,
   snakeFields,
-  stringList,
-  text,
 } from './common.js'
 
 /** The model fields of the logical table, shared by both layouts. */
 const SITE_FIELDS = {
-  siteId: requiredText,
-  name: requiredText,
-  seeds: { ...stringList, required: true },
-  allowedDomains: stringList,
-  allowedSubdomains: bool,
-  config: anyValue,
-  createdAt: requiredText,
-  updatedAt: text,
-  lastCrawlAt: text,
-  lastSyncAt: text,
-  totalPages: num,
-  totalRuns: num,
-  isActive: bool,
+  siteId: field.requiredText,
+  name: field.requiredText,
+  seeds: { ...field.stringList, required: true },
+  allowedDomains: field.stringList,
+  allowedSubdomains: field.bool,
+  config: field.anyValue,
+  createdAt: field.requiredText,
+  updatedAt: field.text,
+  lastCrawlAt: field.text,
+  lastSyncAt: field.text,
+  totalPages: field.num,
+  totalRuns: field.num,
+  isActive: field.bool,
 } as const
 
 /**
