@@ -8,12 +8,14 @@ export type StorageErrorCode =
   | 'ABORTED'
   | 'STORAGE'
 
+/** Each subclass names its `code` once, as a static; an instance's `name` is its class's name. */
 export class StorageError extends Error {
+  static readonly code: StorageErrorCode = 'STORAGE'
   readonly code: StorageErrorCode
-  constructor(message: string, options?: { cause?: unknown; code?: StorageErrorCode }) {
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
-    this.code = options?.code ?? 'STORAGE'
+    this.code = (new.target as typeof StorageError).code
   }
 }
 
@@ -24,12 +26,10 @@ export interface ValidationIssue {
 }
 
 export class ValidationError extends StorageError {
+  static override readonly code = 'VALIDATION'
   readonly issues: ValidationIssue[]
   constructor(issues: ValidationIssue[], options?: { cause?: unknown }) {
-    super(`Invalid input: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, {
-      ...options,
-      code: 'VALIDATION',
-    })
+    super(`Invalid input: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`, options)
     this.issues = issues
   }
   /** The offending field paths, e.g. `['depth']`. */
@@ -39,35 +39,28 @@ export class ValidationError extends StorageError {
 }
 
 export class NotFoundError extends StorageError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, code: 'NOT_FOUND' })
-  }
+  static override readonly code = 'NOT_FOUND'
 }
 
 export class ConflictError extends StorageError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, code: 'CONFLICT' })
-  }
+  static override readonly code = 'CONFLICT'
 }
 
 export class CapacityError extends StorageError {
+  static override readonly code = 'CAPACITY'
   /** Ids of the records that were not written when the retries ran out. */
   readonly unprocessed: string[]
   constructor(message: string, options?: { cause?: unknown; unprocessed?: string[] }) {
-    super(message, { ...options, code: 'CAPACITY' })
+    super(message, options)
     this.unprocessed = options?.unprocessed ?? []
   }
 }
 
 export class UnsupportedError extends StorageError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, code: 'UNSUPPORTED' })
-  }
+  static override readonly code = 'UNSUPPORTED'
 }
 
 /** A call whose `AbortSignal` was aborted; `name` is `'AbortError'`, `cause` the signal's reason. */
 export class AbortError extends StorageError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, { ...options, code: 'ABORTED' })
-  }
+  static override readonly code = 'ABORTED'
 }
