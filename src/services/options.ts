@@ -12,6 +12,7 @@ const LimitSchema = z.number().int().min(1).max(1000)
 
 /** A method without other options: `getSite(siteId, { signal })`. */
 export const CallOptionsSchema = z.strictObject({ signal: SignalSchema.optional() })
+export type CallOptions = z.input<typeof CallOptionsSchema>
 
 export const ListOptionsSchema = z.strictObject({
   /** Items per page (matching items, filters included); default 100. */
@@ -20,8 +21,10 @@ export const ListOptionsSchema = z.strictObject({
   cursor: z.string().nullable().optional(),
   signal: SignalSchema.optional(),
 })
+export type ListOptions = z.input<typeof ListOptionsSchema>
 
 export const ListPagesOptionsSchema = ListOptionsSchema.extend({ includeTombstones: z.boolean().optional() })
+export type ListPagesOptions = z.input<typeof ListPagesOptionsSchema>
 
 export const RecrawlOptionsSchema = ListOptionsSchema.extend({
   /** Pages crawled at least this long ago are due (never-crawled ones always are). */
@@ -29,13 +32,16 @@ export const RecrawlOptionsSchema = ListOptionsSchema.extend({
   /** The instant `maxAgeHours` counts back from; default now. */
   now: z.date().optional(),
 })
+export type RecrawlOptions = z.input<typeof RecrawlOptionsSchema>
 
 export const CountPagesOptionsSchema = CallOptionsSchema.extend({ includeTombstones: z.boolean().optional() })
+export type CountPagesOptions = z.input<typeof CountPagesOptionsSchema>
 
 export const SaveOptionsSchema = CallOptionsSchema.extend({
   /** The revision the caller last read; a stale write fails with `ConflictError` and changes nothing. */
   expectedRevision: z.number().int().min(0).optional(),
 })
+export type SaveOptions = z.input<typeof SaveOptionsSchema>
 
 export const ClaimOptionsSchema = CallOptionsSchema.extend({
   workerId: IdSchema,
@@ -44,8 +50,10 @@ export const ClaimOptionsSchema = CallOptionsSchema.extend({
   /** Lease length, at least 1 second; default 300. */
   leaseSeconds: z.number().min(1).default(300),
 })
+export type ClaimOptions = z.input<typeof ClaimOptionsSchema>
 
 export const FrontierListOptionsSchema = ListOptionsSchema.extend({ status: FrontierStatusSchema.optional() })
+export type FrontierListOptions = z.input<typeof FrontierListOptionsSchema>
 
 export const StatusUpdateOptionsSchema = CallOptionsSchema.extend({
   /** Kept as the item's `lastError`. */
@@ -53,22 +61,14 @@ export const StatusUpdateOptionsSchema = CallOptionsSchema.extend({
   /** With it, only the lease owner may change the item (`ConflictError` otherwise). */
   workerId: IdSchema.optional(),
 })
+export type StatusUpdateOptions = z.input<typeof StatusUpdateOptionsSchema>
 
 /** How many newest runs come with the site; default 10. */
 export const WithRunsOptionsSchema = CallOptionsSchema.extend({ limit: LimitSchema.optional() })
+export type WithRunsOptions = z.input<typeof WithRunsOptionsSchema>
+
 /** How many newest versions come with the page; default 10. */
 export const WithVersionsOptionsSchema = CallOptionsSchema.extend({ limit: LimitSchema.optional() })
-
-export type CallOptions = z.input<typeof CallOptionsSchema>
-export type ListOptions = z.input<typeof ListOptionsSchema>
-export type ListPagesOptions = z.input<typeof ListPagesOptionsSchema>
-export type RecrawlOptions = z.input<typeof RecrawlOptionsSchema>
-export type CountPagesOptions = z.input<typeof CountPagesOptionsSchema>
-export type SaveOptions = z.input<typeof SaveOptionsSchema>
-export type ClaimOptions = z.input<typeof ClaimOptionsSchema>
-export type FrontierListOptions = z.input<typeof FrontierListOptionsSchema>
-export type StatusUpdateOptions = z.input<typeof StatusUpdateOptionsSchema>
-export type WithRunsOptions = z.input<typeof WithRunsOptionsSchema>
 export type WithVersionsOptions = z.input<typeof WithVersionsOptionsSchema>
 
 /** A claim as the stores get it: defaults applied. */
