@@ -43,6 +43,7 @@ export const ClaimOptionsSchema = CallOptionsSchema.extend({
   limit: z.number().int().min(1).max(100).default(10),
   /** Lease length, at least 1 second; default 300. */
   leaseSeconds: z.number().min(1).default(300),
+  domainIntervalMs: z.number().int().nonnegative().optional(),
 })
 
 export const FrontierListOptionsSchema = ListOptionsSchema.extend({ status: FrontierStatusSchema.optional() })
@@ -52,6 +53,22 @@ export const StatusUpdateOptionsSchema = CallOptionsSchema.extend({
   error: z.string({ error: 'must be a string' }).optional(),
   /** With it, only the lease owner may change the item (`ConflictError` otherwise). */
   workerId: IdSchema.optional(),
+})
+
+export const ExtendLeaseOptionsSchema = CallOptionsSchema.extend({
+  /** The worker holding the item; anyone else gets `ConflictError`. */
+  workerId: IdSchema,
+  /** The new lease runs this long from now, at least 1 second. */
+  leaseSeconds: z.number().min(1),
+})
+
+export const RetryOptionsSchema = CallOptionsSchema.extend({
+  /** With it, only the lease owner may retry the item (`ConflictError` otherwise). */
+  workerId: IdSchema.optional(),
+  /** Kept as the item's `lastError`; without it `lastError` keeps its value. */
+  error: z.string({ error: 'must be a string' }).optional(),
+  /** Wait exactly this long before the item is claimable again, instead of the backoff. */
+  delaySeconds: z.number().nonnegative().optional(),
 })
 
 /** How many newest runs come with the site; default 10. */
@@ -68,8 +85,14 @@ export type SaveOptions = z.input<typeof SaveOptionsSchema>
 export type ClaimOptions = z.input<typeof ClaimOptionsSchema>
 export type FrontierListOptions = z.input<typeof FrontierListOptionsSchema>
 export type StatusUpdateOptions = z.input<typeof StatusUpdateOptionsSchema>
+export type ExtendLeaseOptions = z.input<typeof ExtendLeaseOptionsSchema>
+export type RetryOptions = z.input<typeof RetryOptionsSchema>
 export type WithRunsOptions = z.input<typeof WithRunsOptionsSchema>
 export type WithVersionsOptions = z.input<typeof WithVersionsOptionsSchema>
 
 /** A claim as the stores get it: defaults applied. */
 export type Claim = z.output<typeof ClaimOptionsSchema>
+/** A lease extension as the stores get it. */
+export type LeaseExtension = z.output<typeof ExtendLeaseOptionsSchema>
+/** A retry as the stores get it. */
+export type RetryRequest = z.output<typeof RetryOptionsSchema>
