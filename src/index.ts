@@ -77,12 +77,14 @@ export type {
   ClaimOptions,
   CountPagesOptions,
   EngineCapabilities,
+  ExtendLeaseOptions,
   FrontierListOptions,
   HealthReport,
   ListOptions,
   ListPagesOptions,
   ListResult,
   RecrawlOptions,
+  RetryOptions,
   SaveOptions,
   StatusUpdateOptions,
   StorageBackend,
@@ -92,3 +94,11 @@ export type {
 } from './services/contract.js'
 // Backend
 export { createStorageBackend } from './services/factory.js'
+export type {
+  FrontierHandler,
+  FrontierHandlerContext,
+  ProcessFrontierOptions,
+  ProcessFrontierResult,
+} from './worker/process-frontier.js'
+// Worker loop of a distributed crawl
+export { ProcessFrontierOptionsSchema, processFrontier } from './worker/process-frontier.js'
