@@ -5,7 +5,7 @@ import { FrontierStatusSchema } from '../model/schemas.js'
 // The boundary's schemas: every option object of the public methods, strict (an unknown key is a
 // ValidationError naming it). The public option types are their `z.input`; the stores get `z.output`.
 
-const SignalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
+export const SignalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
   error: 'must be an AbortSignal',
 })
 const LimitSchema = z.number().int().min(1).max(1000)

@@ -4,10 +4,7 @@ import { IdSchema } from '../model/ids.js'
 import type { FrontierItem } from '../model/schemas.js'
 import { validate } from '../model/validate.js'
 import type { StorageBackend } from '../services/contract.js'
-
-const SignalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
-  error: 'must be an AbortSignal',
-})
+import { SignalSchema } from '../services/options.js'
 
 export const ProcessFrontierOptionsSchema = z.strictObject({
   /** This worker's id: the lease holder of what it claims. */
