@@ -43,13 +43,18 @@ export interface ProcessFrontierResult {
   released: number
   /** The lease was lost (another worker holds the item now): nothing was written for it. */
   lost: number
-  /** Completions, retries or releases that failed for another reason (the item returns when its lease ends). */
+  /** Outcomes that could not be written, sent again too (the item returns when its lease ends). */
   errors: number
   /** Why the loop ended: the signal, or the run's queue drained (nothing pending, nothing in progress). */
   stoppedBy: 'signal' | 'drained'
 }
 
 const FIRST_POLL_MS = 25
+/** Sends of an item's outcome at most (after the SDK's own retries), and the pause between them. */
+const SETTLE_ATTEMPTS = 3
+const SETTLE_BACKOFF_MS = 100
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * A worker of a distributed crawl: claims items of `runId` (up to `concurrency` handlers in
@@ -222,26 +227,44 @@ class FrontierWorker {
     await this.settle(item, outcome)
   }
 
+  /**
+   * Writes the outcome: completed, given back, or retried. A write that failed for another reason
+   * than the lease (a lost answer, throttling past the SDK's retries) is sent again, up to
+   * `SETTLE_ATTEMPTS` times: the backend recognises the owner's resend of a completion or a retry
+   * and answers it as the first delivery, so an outcome is never applied or counted twice.
+   */
   private async settle(item: FrontierItem, outcome: { ok: true } | { ok: false; error: unknown }) {
     const { workerId } = this.options
-    try {
+    const write = async () => {
       if (outcome.ok) {
         await this.backend.updateFrontierStatus(this.runId, item.itemId, 'completed', { workerId })
-        this.counts.completed++
-      } else if (this.stopping.signal.aborted) {
-        await this.backend.updateFrontierStatus(this.runId, item.itemId, 'pending', { workerId })
-        this.counts.released++
-      } else {
-        const retried = await this.backend.retryFrontierItem(this.runId, item.itemId, {
-          workerId,
-          error: messageOf(outcome.error),
-        })
-        if (retried.status === 'failed') this.counts.failed++
-        else this.counts.retried++
+        return 'completed' as const
       }
-    } catch (error) {
-      if (isLeaseLost(error)) this.counts.lost++
-      else this.counts.errors++
+      if (this.stopping.signal.aborted) {
+        await this.backend.updateFrontierStatus(this.runId, item.itemId, 'pending', { workerId })
+        return 'released' as const
+      }
+      const retried = await this.backend.retryFrontierItem(this.runId, item.itemId, {
+        workerId,
+        error: messageOf(outcome.error),
+      })
+      return retried.status === 'failed' ? ('failed' as const) : ('retried' as const)
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.counts[await write()]++
+        return
+      } catch (error) {
+        if (isLeaseLost(error) || error instanceof ValidationError) {
+          this.counts[isLeaseLost(error) ? 'lost' : 'errors']++
+          return
+        }
+        if (attempt >= SETTLE_ATTEMPTS) {
+          this.counts.errors++
+          return
+        }
+        await sleep(SETTLE_BACKOFF_MS * attempt)
+      }
     }
   }
 
