@@ -51,6 +51,10 @@ export const DynamoDBConfigSchema = z
     writeCapacityUnits: z.number().int().positive().optional(),
     /** Days a completed/failed/skipped frontier item lives; `null` keeps them forever. */
     frontierTtlDays: z.number().positive().nullable().default(7),
+    /** Failed attempts (`retryFrontierItem`) after which an item becomes `failed` instead of pending. */
+    frontierMaxRetries: z.number().int().min(0).default(3),
+    /** Base of the retry backoff: the nth retry waits this × 2^(n−1) s (capped at 3,600), jittered. */
+    frontierRetryDelaySeconds: z.number().nonnegative().default(30),
     /**
      * Single-table only: partitions a run's frontier is spread over. 1 keeps claims exact in
      * priority order at one Query each; more lifts the per-partition write ceiling of a large

@@ -44,3 +44,11 @@ export { createStorageBackend } from './services/factory.js'
 // Every method's options, named after it (ListPagesOptions, ClaimOptions, …)
 export type * from './services/options.js'
 export type { ListResult } from './services/plumbing/listing.js'
+export type {
+  FrontierHandler,
+  FrontierHandlerContext,
+  ProcessFrontierOptions,
+  ProcessFrontierResult,
+} from './worker/process-frontier.js'
+// Worker loop of a distributed crawl
+export { ProcessFrontierOptionsSchema, processFrontier } from './worker/process-frontier.js'

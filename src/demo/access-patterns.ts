@@ -1,6 +1,6 @@
 import { diffMetrics, type RequestMetrics } from '../engine/metrics.js'
 import { frontierItemIdFor, newVersionId, urlHashFor } from '../model/ids.js'
-import type { Page, PageVersion } from '../model/schemas.js'
+import type { FrontierItem, Page, PageVersion } from '../model/schemas.js'
 import type { StorageBackend } from '../services/contract.js'
 
 /** The ids an access-pattern run works on: a seeded site with pages, versions, runs and a frontier. */
@@ -28,6 +28,34 @@ export interface AccessPattern {
 interface Prepared {
   page?: Page
   version?: PageVersion
+  item?: FrontierItem
+}
+
+/** A fresh item of the fixture's run, enqueued first in the queue and claimed by `workerId` (a prepare step). */
+async function claimOne(
+  backend: StorageBackend,
+  fixture: PatternFixture,
+  workerId: string,
+): Promise<Prepared> {
+  const url = `https://demo.example/held/${newVersionId()}`
+  await backend.enqueueFrontierItems([queuedItem(fixture, url, 1_000_000)])
+  const [item] = await backend.claimFrontierItems(fixture.runId, { workerId, limit: 1 })
+  return item ? { item } : {}
+}
+
+/** A frontier item of the fixture's run for `url`. */
+function queuedItem(fixture: PatternFixture, url: string, priority: number) {
+  return {
+    itemId: frontierItemIdFor(fixture.runId, url),
+    runId: fixture.runId,
+    siteId: fixture.siteId,
+    url,
+    normalizedUrl: url,
+    urlHash: urlHashFor(url),
+    depth: 1,
+    domain: 'demo.example',
+    priority,
+  }
 }
 
 const CLAIM_SIZE = 5
@@ -159,19 +187,7 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     run: async (b, f) => {
       const stamp = newVersionId()
       const urls = Array.from({ length: CLAIM_SIZE }, (_, i) => `https://demo.example/queued/${stamp}/${i}`)
-      const result = await b.enqueueFrontierItems(
-        urls.map((url) => ({
-          itemId: frontierItemIdFor(f.runId, url),
-          runId: f.runId,
-          siteId: f.siteId,
-          url,
-          normalizedUrl: url,
-          urlHash: urlHashFor(url),
-          depth: 1,
-          domain: 'demo.example',
-          priority: 1_000,
-        })),
-      )
+      const result = await b.enqueueFrontierItems(urls.map((url) => queuedItem(f, url, 1_000)))
       return `${result.added} added`
     },
   },
@@ -189,6 +205,31 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     multiTable: 'frontier: run_id-priority-index Query + conditional UpdateItem per item',
     run: async (b, f) =>
       `${(await b.claimFrontierItems(f.runId, { workerId: 'pattern-worker', limit: CLAIM_SIZE })).length} claimed`,
+  },
+  {
+    row: 9,
+    name: 'extend a lease',
+    keyOrIndex: 'table: conditional UpdateItem (owner, in_progress)',
+    multiTable: 'frontier: conditional UpdateItem (owner, in_progress)',
+    prepare: (b, f) => claimOne(b, f, 'pattern-lease'),
+    run: async (b, f, { item }) => {
+      const options = { workerId: 'pattern-lease', leaseSeconds: 600 }
+      return `lease to ${(await b.extendFrontierLease(f.runId, item!.itemId, options)).leaseExpiresAt?.toISOString()}`
+    },
+  },
+  {
+    row: 9,
+    name: 'retry an item (backoff)',
+    keyOrIndex: 'table: consistent GetItem, then conditional UpdateItem',
+    multiTable: 'frontier: consistent GetItem, then conditional UpdateItem',
+    prepare: (b, f) => claimOne(b, f, 'pattern-retry'),
+    run: async (b, f, { item }) => {
+      const retried = await b.retryFrontierItem(f.runId, item!.itemId, {
+        workerId: 'pattern-retry',
+        error: 'HTTP 503',
+      })
+      return `retry ${retried.retryCount}, ${retried.status}`
+    },
   },
   {
     row: 4,

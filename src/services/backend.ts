@@ -18,10 +18,12 @@ import {
   CallOptionsSchema,
   ClaimOptionsSchema,
   CountPagesOptionsSchema,
+  ExtendLeaseOptionsSchema,
   FrontierListOptionsSchema,
   ListOptionsSchema,
   ListPagesOptionsSchema,
   RecrawlOptionsSchema,
+  RetryOptionsSchema,
   SaveOptionsSchema,
   StatusUpdateOptionsSchema,
   WithRunsOptionsSchema,
@@ -289,6 +291,34 @@ export class LayoutBackend implements StorageBackend {
     call('clearFrontier', options, () => {
       const run = id(runId, 'runId')
       return () => this.layout.frontier.clear(run)
+    })
+  extendFrontierLease: StorageBackend['extendFrontierLease'] = (runId, itemId, options) =>
+    call(
+      'extendFrontierLease',
+      options,
+      () => {
+        const run = id(runId, 'runId')
+        const item = id(itemId, 'itemId')
+        return (parsed) => this.layout.frontier.extendLease(run, item, parsed)
+      },
+      ExtendLeaseOptionsSchema,
+      true,
+    )
+  retryFrontierItem: StorageBackend['retryFrontierItem'] = (runId, itemId, options) =>
+    call(
+      'retryFrontierItem',
+      options,
+      () => {
+        const run = id(runId, 'runId')
+        const item = id(itemId, 'itemId')
+        return (parsed) => this.layout.frontier.retry(run, item, parsed)
+      },
+      RetryOptionsSchema,
+    )
+  requeueFailedFrontierItems: StorageBackend['requeueFailedFrontierItems'] = (runId, options) =>
+    call('requeueFailedFrontierItems', options, () => {
+      const run = id(runId, 'runId')
+      return () => this.layout.frontier.requeueFailed(run)
     })
 
   initialize: StorageBackend['initialize'] = (options) =>

@@ -16,10 +16,12 @@ import type {
   CallOptions,
   ClaimOptions,
   CountPagesOptions,
+  ExtendLeaseOptions,
   FrontierListOptions,
   ListOptions,
   ListPagesOptions,
   RecrawlOptions,
+  RetryOptions,
   SaveOptions,
   StatusUpdateOptions,
   WithRunsOptions,
@@ -112,6 +114,18 @@ export interface StorageBackend {
     options?: StatusUpdateOptions,
   ): Promise<FrontierItem>
   clearFrontier(runId: string, options?: CallOptions): Promise<number>
+  /**
+   * The lease owner's heartbeat: the lease of an `in_progress` item held by `workerId` ends
+   * `leaseSeconds` from now (also after it ran out, if nobody claimed the item since).
+   */
+  extendFrontierLease(runId: string, itemId: string, options: ExtendLeaseOptions): Promise<FrontierItem>
+  /**
+   * A failed attempt of a pending or in_progress item: `retryCount` + 1, back to pending with a
+   * `scheduledAt` (the backoff, or `delaySeconds`), or `failed` past `frontierMaxRetries`.
+   */
+  retryFrontierItem(runId: string, itemId: string, options?: RetryOptions): Promise<FrontierItem>
+  /** Every `failed` item of the run back to pending, `retryCount` 0, unscheduled; how many. */
+  requeueFailedFrontierItems(runId: string, options?: CallOptions): Promise<number>
 
   // Lifecycle
   initialize(options?: CallOptions): Promise<void>

@@ -3,7 +3,7 @@ import type { Transport } from '../engine/transport.js'
 import type { CrawlRun, FrontierItem, FrontierStatus, Page, PageVersion, Site } from '../model/schemas.js'
 import type { StorageBackend } from './contract.js'
 import type { RecordCodec } from './migration-codec.js'
-import type { Claim } from './options.js'
+import type { Claim, LeaseExtension, RetryRequest } from './options.js'
 import type { PageCountDelta } from './pages/page-counter.js'
 import type { PageWriteOptions, PreparedSave } from './pages/page-write.js'
 import type { LayoutTables } from './plumbing/lifecycle.js'
@@ -83,6 +83,9 @@ export interface FrontierStore {
     request: StatusRequest,
   ): Promise<FrontierItem>
   clear(runId: string): Promise<number>
+  extendLease(runId: string, itemId: string, extension: LeaseExtension): Promise<FrontierItem>
+  retry(runId: string, itemId: string, request: RetryRequest): Promise<FrontierItem>
+  requeueFailed(runId: string): Promise<number>
 }
 
 /** One physical layout of the five logical tables. */

@@ -5,7 +5,7 @@ import { FrontierStatusSchema } from '../model/schemas.js'
 // The boundary's schemas: every option object of the public methods, strict (an unknown key is a
 // ValidationError naming it). The public option types are their `z.input`; the stores get `z.output`.
 
-const SignalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
+export const SignalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
   error: 'must be an AbortSignal',
 })
 const LimitSchema = z.number().int().min(1).max(1000)
@@ -49,6 +49,7 @@ export const ClaimOptionsSchema = CallOptionsSchema.extend({
   limit: z.number().int().min(1).max(100).default(10),
   /** Lease length, at least 1 second; default 300. */
   leaseSeconds: z.number().min(1).default(300),
+  domainIntervalMs: z.number().int().nonnegative().optional(),
 })
 export type ClaimOptions = z.input<typeof ClaimOptionsSchema>
 
@@ -63,6 +64,24 @@ export const StatusUpdateOptionsSchema = CallOptionsSchema.extend({
 })
 export type StatusUpdateOptions = z.input<typeof StatusUpdateOptionsSchema>
 
+export const ExtendLeaseOptionsSchema = CallOptionsSchema.extend({
+  /** The worker holding the item; anyone else gets `ConflictError`. */
+  workerId: IdSchema,
+  /** The new lease runs this long from now, at least 1 second. */
+  leaseSeconds: z.number().min(1),
+})
+export type ExtendLeaseOptions = z.input<typeof ExtendLeaseOptionsSchema>
+
+export const RetryOptionsSchema = CallOptionsSchema.extend({
+  /** With it, only the lease owner may retry the item (`ConflictError` otherwise). */
+  workerId: IdSchema.optional(),
+  /** Kept as the item's `lastError`; without it `lastError` keeps its value. */
+  error: z.string({ error: 'must be a string' }).optional(),
+  /** Wait exactly this long before the item is claimable again, instead of the backoff. */
+  delaySeconds: z.number().nonnegative().optional(),
+})
+export type RetryOptions = z.input<typeof RetryOptionsSchema>
+
 /** How many newest runs come with the site; default 10. */
 export const WithRunsOptionsSchema = CallOptionsSchema.extend({ limit: LimitSchema.optional() })
 export type WithRunsOptions = z.input<typeof WithRunsOptionsSchema>
@@ -73,3 +92,7 @@ export type WithVersionsOptions = z.input<typeof WithVersionsOptionsSchema>
 
 /** A claim as the stores get it: defaults applied. */
 export type Claim = z.output<typeof ClaimOptionsSchema>
+/** A lease extension as the stores get it. */
+export type LeaseExtension = z.output<typeof ExtendLeaseOptionsSchema>
+/** A retry as the stores get it. */
+export type RetryRequest = z.output<typeof RetryOptionsSchema>

@@ -45,6 +45,10 @@ const CALLS = {
   claimFrontierItems: (b, x) => b.claimFrontierItems('run-every', { workerId: 'w1', ...x }),
   updateFrontierStatus: (b, x) => b.updateFrontierStatus('run-every', 'item-1', 'completed', x),
   clearFrontier: (b, x) => b.clearFrontier('run-every', x),
+  extendFrontierLease: (b, x) =>
+    b.extendFrontierLease('run-every', 'item-1', { workerId: 'w1', leaseSeconds: 60, ...x }),
+  retryFrontierItem: (b, x) => b.retryFrontierItem('run-every', 'item-1', { error: 'boom', ...x }),
+  requeueFailedFrontierItems: (b, x) => b.requeueFailedFrontierItems('run-every', x),
   initialize: (b, x) => b.initialize(x),
   healthCheck: (b, x) => b.healthCheck(x),
   healthReport: (b, x) => b.healthReport(x),

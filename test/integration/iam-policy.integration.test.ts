@@ -133,6 +133,9 @@ const METHODS = [
   'claimFrontierItems',
   'updateFrontierStatus',
   'clearFrontier',
+  'extendFrontierLease',
+  'retryFrontierItem',
+  'requeueFailedFrontierItems',
   'initialize',
   'healthCheck',
   'healthReport',
@@ -247,6 +250,9 @@ async function workload(backend: StorageBackend, requests: SentRequest[]): Promi
   await backend.updateFrontierStatus(r2.runId, claimed[0]!.itemId, 'completed', { workerId: 'w1' })
   await backend.updateFrontierStatus(r2.runId, claimed[1]!.itemId, 'failed', { error: 'HTTP 500' })
   await backend.updateFrontierStatus(r2.runId, frontierItemIdFor(r2.runId, urls[20]!), 'skipped')
+  await backend.extendFrontierLease(r2.runId, claimed[2]!.itemId, { workerId: 'w1', leaseSeconds: 60 })
+  await backend.retryFrontierItem(r2.runId, claimed[2]!.itemId, { workerId: 'w1', error: 'HTTP 503' })
+  expect(await backend.requeueFailedFrontierItems(r2.runId)).toBe(1)
   expect(await backend.clearFrontier(r2.runId)).toBeGreaterThan(0)
 
   expect((await backend.deleteSite(s.siteId)).deleted).toBe(true)

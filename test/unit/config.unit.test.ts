@@ -21,7 +21,25 @@ describe('configuration', () => {
       layout: 'single-table',
       billingMode: 'PAY_PER_REQUEST',
       frontierTtlDays: 7,
+      frontierMaxRetries: 3,
+      frontierRetryDelaySeconds: 30,
     })
+  })
+
+  it('validates the retry keys beside frontierTtlDays', () => {
+    for (const bad of [
+      { frontierMaxRetries: -1 },
+      { frontierMaxRetries: 1.5 },
+      { frontierRetryDelaySeconds: -1 },
+    ]) {
+      expect(validationPaths(() => createStorageBackend({ backend: bad }))).toEqual(
+        Object.keys(bad).map((key) => `backend.${key}`),
+      )
+    }
+    const parsed = StorageConfigSchema.parse({
+      backend: { frontierMaxRetries: 0, frontierRetryDelaySeconds: 0.5 },
+    })
+    expect(parsed.backend).toMatchObject({ frontierMaxRetries: 0, frontierRetryDelaySeconds: 0.5 })
   })
 
   it('rejects unknown keys and bad values, naming the field, without sending anything', () => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { crawl } from '../../examples/crawl-worker.js'
 import { moveToSingleTable } from '../../examples/layout-tools.js'
 import { main } from '../../examples/usage.js'
 import { createStorageBackend } from '../../src/index.js'
@@ -43,6 +44,38 @@ describe('README usage example', () => {
       'current version: true',
       'listed 1 page(s)',
       'live pages: 1',
+    ])
+  })
+
+  it('crawls a small site with processFrontier (worker example): every page once, a failing fetch retried', async () => {
+    const site: Record<string, string[]> = {
+      'https://docs.example/': ['https://docs.example/a', 'https://docs.example/b'],
+      'https://docs.example/a': ['https://docs.example/', 'https://docs.example/a/1'],
+      'https://docs.example/b': ['https://docs.example/a/1', 'https://docs.example/b/1'],
+    }
+    const fetched: string[] = []
+    let flaky = true
+    const counts = await crawl(
+      'embedded',
+      'https://docs.example/',
+      async (url) => {
+        fetched.push(url)
+        if (url.endsWith('/b/1') && flaky) {
+          flaky = false
+          throw new Error('HTTP 503')
+        }
+        return site[url] ?? []
+      },
+      10,
+    )
+    expect(counts).toMatchObject({ completed: 5, retried: 1, failed: 0, stoppedBy: 'drained' })
+    expect(fetched.sort()).toEqual([
+      'https://docs.example/',
+      'https://docs.example/a',
+      'https://docs.example/a/1',
+      'https://docs.example/b',
+      'https://docs.example/b/1',
+      'https://docs.example/b/1',
     ])
   })
 })

@@ -10,6 +10,7 @@ export interface WhereAttributes {
   writeToken: unknown
   workerId: unknown
   itemId: unknown
+  retryCount: unknown
 }
 export interface WhereOperations {
   eq(attribute: unknown, value: unknown): string

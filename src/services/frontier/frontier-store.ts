@@ -8,13 +8,24 @@ import {
   FrontierStatusSchema,
 } from '../../model/schemas.js'
 import type { FrontierStore, StatusRequest } from '../layout.js'
-import type { Claim } from '../options.js'
+import type { Claim, LeaseExtension, RetryRequest } from '../options.js'
 import { newWriteToken } from '../pages/page-write.js'
 import { isConditionFailure } from '../plumbing/aws-errors.js'
 import { batchWrite } from '../plumbing/batch.js'
 import type { ListOptions, ListResult } from '../plumbing/listing.js'
 import { mapConcurrent } from '../plumbing/retry.js'
-import type { Condition, FrontierAdapter, WhereAttributes, WhereOperations } from './adapter.js'
+import type { Condition, FrontierAdapter, ItemChange, WhereAttributes, WhereOperations } from './adapter.js'
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryable,
+  type RetryPolicy,
+  requeueChange,
+  requeueCondition,
+  retryAlreadyApplied,
+  retryChange,
+  retryCondition,
+  retryToken,
+} from './retries.js'
 
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
 export const ALL_STATUSES = FrontierStatusSchema.options
@@ -60,10 +71,11 @@ export interface Candidate {
 }
 
 /**
- * Claimable now, by this process's clock: pending, or in_progress with a lease that ended (by the
- * instant it names, whatever its format) or without a lease.
+ * Claimable now, by this process's clock: not scheduled for later, and pending, or in_progress
+ * with a lease that ended (by the instant it names, whatever its format) or without a lease.
  */
 export function isClaimable(item: FrontierItem, now = Date.now()): boolean {
+  if (item.scheduledAt !== null && item.scheduledAt.getTime() > now) return false
   if (item.status === 'pending') return true
   if (item.status !== 'in_progress') return false
   return item.leaseExpiresAt === null || item.leaseExpiresAt.getTime() < now
@@ -156,6 +168,8 @@ export function statusChange(
 }
 
 const ENQUEUE_CONCURRENCY = 16
+/** Reads a retry makes at most while concurrent writes keep changing the item. */
+const RETRY_READS = 5
 
 /** What makes an enqueue's put a create: its token, and a condition that the item does not exist. */
 export interface CreateGuard {
@@ -175,13 +189,32 @@ export async function enqueueEach(
   isConditionFailure: (error: unknown) => boolean,
 ): Promise<{ added: number; duplicates: number }> {
   const { unique, repeats } = splitDuplicates(items)
-  const results = await mapConcurrent(unique, ENQUEUE_CONCURRENCY, async (item) => {
-    try {
+  const added = await countApplied(
+    unique,
+    (item) => {
       const writeToken = newWriteToken()
-      await create(item, {
+      return create(item, {
         writeToken,
         condition: (attr, op) => `(${op.notExists(attr.itemId)} OR ${op.eq(attr.writeToken, writeToken)})`,
       })
+    },
+    isConditionFailure,
+  )
+  return { added, duplicates: repeats + unique.length - added }
+}
+
+/**
+ * Sends one conditional write per item, concurrently; how many were applied (a failed condition
+ * is not counted). Any other failure is thrown once every write has settled.
+ */
+export async function countApplied<T>(
+  items: readonly T[],
+  write: (item: T) => Promise<unknown>,
+  isConditionFailure: (error: unknown) => boolean,
+): Promise<number> {
+  const results = await mapConcurrent(items, ENQUEUE_CONCURRENCY, async (item) => {
+    try {
+      await write(item)
       return true
     } catch (error) {
       if (isConditionFailure(error)) return false
@@ -190,8 +223,7 @@ export async function enqueueEach(
   })
   const failure = results.find((r) => r.status === 'rejected')
   if (failure) throw (failure as PromiseRejectedResult).reason
-  const added = results.filter((r) => r.status === 'fulfilled' && r.value).length
-  return { added, duplicates: repeats + unique.length - added }
+  return results.filter((r) => r.status === 'fulfilled' && r.value).length
 }
 
 /**
@@ -361,6 +393,7 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
     private readonly adapter: FrontierAdapter<Key, Attributes>,
     private readonly transport: Transport,
     private readonly ttlDays: number | null,
+    private readonly retryPolicy: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
   async save(item: FrontierItem): Promise<FrontierItem> {
@@ -400,28 +433,19 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
   ): Promise<FrontierItem> {
     const { workerId: owner, error } = request
     const change = statusChange(next, new Date(), this.ttlDays, error)
-    const key = this.adapter.key(runId, itemId)
     const sent: StatusUpdate = { token: newWriteToken(), next, owner, error }
-    try {
-      const data = await this.adapter.write(
-        'patch',
-        key,
-        {
-          set: { ...change.set, writeToken: sent.token },
-          remove: change.remove,
-          ...(change.countsRetry ? { add: { retryCount: 1 } } : {}),
-        },
-        statusCondition(sent.token, owner),
-        'all_new',
-      )
-      return fromStored(FrontierItemSchema, data, 'frontier item')
-    } catch (cause) {
-      if (!isConditionFailure(cause)) throw cause
-      const raw = await this.adapter.getConsistent(key)
-      const stored = raw && this.read(raw)
-      if (stored && alreadyApplied(stored, raw[this.adapter.stored.writeToken], sent)) return stored
-      throw statusUpdateFailure(stored ?? null, runId, itemId, owner, cause)
-    }
+    return this.ownerWrite(
+      runId,
+      itemId,
+      owner,
+      sent.token,
+      {
+        set: change.set,
+        remove: change.remove,
+        ...(change.countsRetry ? { add: { retryCount: 1 } } : {}),
+      },
+      (stored, storedToken) => alreadyApplied(stored, storedToken, sent),
+    )
   }
 
   async clear(runId: string): Promise<number> {
@@ -431,6 +455,127 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
       deleted += deletes.length
     }
     return deleted
+  }
+
+  /**
+   * The owner's heartbeat: one conditional write of the lease end (owner, in_progress, and not this
+   * write's token yet); a failed condition is told apart by a read: the SDK's resend of this very
+   * write answers the item, otherwise `ConflictError` or `NotFoundError`.
+   */
+  async extendLease(runId: string, itemId: string, extension: LeaseExtension): Promise<FrontierItem> {
+    const token = newWriteToken()
+    const leaseExpiresAt = new Date(Date.now() + extension.leaseSeconds * 1000).toISOString()
+    return this.ownerWrite(
+      runId,
+      itemId,
+      extension.workerId,
+      token,
+      { set: { leaseExpiresAt } },
+      (_, storedToken) => storedToken === token,
+    )
+  }
+
+  /**
+   * A write conditional on `statusCondition` (the owner's lease when one is named, and not this
+   * write's `token` yet) that answers the item as stored. When the condition fails, a consistent
+   * read tells whether the write was already applied (`applied`: then the item is the answer) from
+   * an item gone (`NotFoundError`) or held by another worker (`ConflictError`).
+   */
+  private async ownerWrite(
+    runId: string,
+    itemId: string,
+    owner: string | undefined,
+    token: string,
+    change: ItemChange,
+    applied: (stored: FrontierItem, storedToken: unknown) => boolean,
+  ): Promise<FrontierItem> {
+    const key = this.adapter.key(runId, itemId)
+    try {
+      const data = await this.adapter.write(
+        'patch',
+        key,
+        { ...change, set: { ...change.set, writeToken: token } },
+        statusCondition(token, owner),
+        'all_new',
+      )
+      return fromStored(FrontierItemSchema, data, 'frontier item')
+    } catch (cause) {
+      if (!isConditionFailure(cause)) throw cause
+      const raw = await this.adapter.getConsistent(key)
+      const stored = raw && this.read(raw)
+      if (stored && applied(stored, raw[this.adapter.stored.writeToken])) return stored
+      throw statusUpdateFailure(stored ?? null, runId, itemId, owner, cause)
+    }
+  }
+
+  /**
+   * A failed attempt: a consistent read (the retry count decides pending or failed, and the
+   * backoff), then a write conditional on the item being as read. A concurrent change makes it read
+   * again; a write already applied (its token on the item) answers the item as stored.
+   */
+  async retry(runId: string, itemId: string, request: RetryRequest): Promise<FrontierItem> {
+    const key = this.adapter.key(runId, itemId)
+    let sent: string | undefined
+    let cause: unknown
+    for (let attempt = 0; attempt < RETRY_READS; attempt++) {
+      const raw = await this.adapter.getConsistent(key)
+      const stored = raw && this.read(raw)
+      if (!stored) throw statusUpdateFailure(null, runId, itemId, request.workerId, cause)
+      const storedToken = raw[this.adapter.stored.writeToken]
+      if (retryAlreadyApplied(runId, itemId, stored, storedToken, request, sent)) return stored
+      if (!isRetryable(stored, request.workerId)) {
+        throw statusUpdateFailure(stored, runId, itemId, request.workerId, cause)
+      }
+      const now = new Date()
+      sent = retryToken(runId, itemId, request, stored, newWriteToken)
+      const change = retryChange(
+        stored,
+        request,
+        this.retryPolicy,
+        now,
+        expiryOf('failed', now, this.ttlDays),
+      )
+      try {
+        const data = await this.adapter.write(
+          'patch',
+          key,
+          { ...change, set: { ...change.set, writeToken: sent } },
+          retryCondition(stored, sent, request.workerId),
+          'all_new',
+        )
+        return fromStored(FrontierItemSchema, data, 'frontier item')
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error
+        cause = error
+      }
+    }
+    throw new ConflictError(`Frontier item ${JSON.stringify(itemId)} kept changing while being retried`, {
+      cause,
+    })
+  }
+
+  /**
+   * Every failed item of the run, read through the listing by status, back to pending: one
+   * conditional write each (still failed, or holding this write's token: the SDK's resend counts
+   * once); items another call requeued first are not counted.
+   */
+  async requeueFailed(runId: string): Promise<number> {
+    let requeued = 0
+    let cursor: string | null = null
+    do {
+      const page: ListResult<FrontierItem> = await this.list(runId, { status: 'failed', limit: 100, cursor })
+      requeued += await countApplied(
+        page.items,
+        (item) => {
+          const token = newWriteToken()
+          const key = this.adapter.key(item.runId, item.itemId)
+          return this.adapter.write('patch', key, requeueChange(token), requeueCondition(token), 'none')
+        },
+        isConditionFailure,
+      )
+      cursor = page.cursor
+    } while (cursor)
+    return requeued
   }
 
   /** The stored attributes of an item; `ttl` as given, else derived from its status. */

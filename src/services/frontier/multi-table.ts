@@ -16,6 +16,7 @@ import {
 import { toStored } from '../plumbing/stored.js'
 import type { FrontierAdapter } from './adapter.js'
 import { compareQueueOrder, FrontierTable } from './frontier-store.js'
+import { retryPolicyOf } from './retries.js'
 
 type Key = { runId: string; itemId: string }
 
@@ -30,7 +31,7 @@ type QueueCursor = z.infer<typeof QueueCursorSchema>
  */
 export class MultiTableFrontier extends FrontierTable<Key, ReturnType<typeof storedAttributes>> {
   constructor(ctx: MultiTableContext) {
-    super(multiTableAdapter(ctx), ctx.transport, ctx.config.frontierTtlDays)
+    super(multiTableAdapter(ctx), ctx.transport, ctx.config.frontierTtlDays, retryPolicyOf(ctx.config))
   }
 }
 

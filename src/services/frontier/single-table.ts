@@ -8,6 +8,7 @@ import { toStored } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from '../single-table/context.js'
 import type { FrontierAdapter } from './adapter.js'
 import { ALL_STATUSES, FrontierTable } from './frontier-store.js'
+import { retryPolicyOf } from './retries.js'
 
 type Key = { runKey: string; shard: string; itemKey: string }
 
@@ -18,7 +19,7 @@ type Key = { runKey: string; shard: string; itemKey: string }
  */
 export class SingleTableFrontier extends FrontierTable<Key, ReturnType<typeof storedAttributes>> {
   constructor(ctx: SingleTableContext) {
-    super(singleTableAdapter(ctx), ctx.transport, ctx.config.frontierTtlDays)
+    super(singleTableAdapter(ctx), ctx.transport, ctx.config.frontierTtlDays, retryPolicyOf(ctx.config))
   }
 }
 
