@@ -10,9 +10,9 @@ import { createStorageBackend } from '../../src/index.js'
 import { startLocalEngine } from '../../src/testing/index.js'
 
 describe('README usage example', () => {
-  it('is shown verbatim in the README, with the layout-tools example', () => {
+  it('is shown verbatim in the README, with the layout-tools and crawl-worker examples', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-    for (const file of ['usage.ts', 'layout-tools.ts']) {
+    for (const file of ['usage.ts', 'layout-tools.ts', 'crawl-worker.ts']) {
       expect(readme).toContain(readFileSync(new URL(`../../examples/${file}`, import.meta.url), 'utf8'))
     }
   })
