@@ -24,7 +24,7 @@ describe.each(MATRIX)('recrawl listing of a mostly fresh site — $layout on $en
       })
       expect(await ctx.backend.savePagesBulk(pages)).toBe(1_000)
       const due = pages.filter(
-        (p) => p.lastCrawled === null || p.lastCrawled!.getTime() < NOW.getTime() - 24 * HOUR,
+        (p) => p.lastCrawled === null || new Date(p.lastCrawled!).getTime() < NOW.getTime() - 24 * HOUR,
       )
       expect(due.length).toBeGreaterThan(80)
 
