@@ -34,11 +34,13 @@ export interface BulkPageWriter {
 /**
  * Saves the pages of `source` in groups of 100, four groups at once, reading the source only as
  * groups finish (memory: 400 pages, not the input). Each page gets its own replay-safe save with
- * its revision increment. Where the engine runs PartiQL batches, a group is one BatchGetItem of the
- * pages as they are, then conditional statements built from each page's UpdateItem for that state
- * (`planStatement`), 25 a request; a statement whose condition fails (the page changed in between,
- * or a resent request was applied already) is sent again as the page's own UpdateItem, which tells
- * a replay from a conflict; throttled statements are retried. Elsewhere each page is its UpdateItem.
+ * its revision increment. Where the engine runs PartiQL batches, each page's UpdateItem becomes a
+ * statement for the page's current state (`planStatement`), 25 a request: while most pages of the
+ * call were new, an INSERT of each (a page that exists answers DuplicateItem), then for the pages
+ * that exist one consistent BatchGetItem and an UPDATE pinned to what was read. A statement whose
+ * condition fails (the page changed in between, or a resent request was applied already) is sent
+ * again as the page's own UpdateItem, which tells a replay from a conflict; throttled statements
+ * are retried. Elsewhere (dynalite) each page is its UpdateItem.
  *
  * Count changes are applied after each group, once per page save. Pages throttled past the
  * retries make one `CapacityError` naming every unsaved pageId; any other error of a page is thrown
@@ -52,6 +54,7 @@ export async function saveBulkPages(source: BulkSource<Page>, writer: BulkPageWr
   let attempted = 0
   let aborted: unknown
   let countFailure: { error: unknown } | undefined
+  const call = new BulkCallState()
   const worker = async (group: Page[], index: number) => {
     attempted += group.length
     let writes: PreparedSave[]
@@ -62,7 +65,7 @@ export async function saveBulkPages(source: BulkSource<Page>, writer: BulkPageWr
       aborted = error
       return
     }
-    const results = await writeGroup(writer, writes)
+    const results = await writeGroup(writer, writes, call)
     const deltas: PageCountDelta[] = []
     results.forEach((result, i) => {
       if ('deltas' in result) {
@@ -102,19 +105,44 @@ async function perItem(write: PreparedSave): Promise<Settled> {
   }
 }
 
-async function writeGroup(writer: BulkPageWriter, writes: PreparedSave[]): Promise<Settled[]> {
+async function writeGroup(
+  writer: BulkPageWriter,
+  writes: PreparedSave[],
+  call: BulkCallState,
+): Promise<Settled[]> {
   const results: Settled[] = new Array(writes.length)
   const table = writes[0]?.input.TableName
   const viaStatements = table !== undefined && (await writer.partiql(table))
   const fallback: number[] = []
-  if (viaStatements) {
-    const planned = await statementsOf(writer.transport, writes, fallback)
+  const run = async (planned: PlannedStatement[]): Promise<number[]> => {
+    const duplicates: number[] = []
     await forEachConcurrent(chunks(planned, STATEMENTS_PER_REQUEST), LANES, async (chunk) => {
-      for (const { index, result } of await executeChunk(writer.transport, chunk)) {
-        if (result) results[index] = { deltas: writes[index]!.completed(result).deltas }
+      for (const { index, old, code } of await executeChunk(writer.transport, chunk)) {
+        if (old) results[index] = { deltas: writes[index]!.completed(old).deltas }
+        else if (code === 'DuplicateItem') duplicates.push(index)
         else fallback.push(index)
       }
     })
+    return duplicates
+  }
+  if (viaStatements) {
+    let plans = plansOf(writes, fallback)
+    if (call.insertFirst()) {
+      // Most pages of this call so far were new: INSERT each without reading it first; the pages
+      // that exist answer DuplicateItem and are read and updated below.
+      const inserts: PlannedStatement[] = []
+      const conditioned: typeof plans = []
+      for (const entry of plans) {
+        const statement = entry.plan.statementFor(undefined)
+        if (statement) inserts.push({ index: entry.index, statement })
+        else conditioned.push(entry)
+      }
+      const existing = new Set(await run(inserts))
+      call.note(existing.size, inserts.length)
+      plans = [...conditioned, ...plans.filter((entry) => existing.has(entry.index))]
+    }
+    const planned = await readAndBuild(writer.transport, plans, fallback)
+    for (const index of await run(planned)) fallback.push(index)
   } else {
     fallback.push(...writes.keys())
   }
@@ -124,51 +152,80 @@ async function writeGroup(writer: BulkPageWriter, writes: PreparedSave[]): Promi
   return results
 }
 
+/** What one bulk call has seen: the share of its pages that already existed decides whether to read first. */
+class BulkCallState {
+  private existing = 0
+  private seen = 0
+
+  insertFirst(): boolean {
+    return this.existing <= this.seen * INSERT_FIRST_BELOW
+  }
+
+  note(existing: number, of: number): void {
+    this.existing += existing
+    this.seen += of
+  }
+}
+
+/** Insert first while at most this share of the call's pages existed already. */
+const INSERT_FIRST_BELOW = 0.2
+
 interface PlannedStatement {
   index: number
   statement: BuiltStatement
 }
 
+type Plan = { index: number; plan: NonNullable<ReturnType<typeof planStatement>>; key: string }
+
+const keyOf = (table: string, key: Record<string, unknown>) =>
+  `${table}\u0000${JSON.stringify(
+    Object.keys(key)
+      .sort()
+      .map((k) => key[k]),
+  )}`
+
 /**
- * Reads the group's pages as they are (consistently, only what the statements need) and builds
- * each one's statement; the indexes of pages sent as UpdateItem instead go to `fallback`: an
- * update not translated, a second save of the same page in the group, a condition that fails on
- * the page as read, or a read that did not succeed.
+ * Each page's statement plan; the indexes of pages sent as UpdateItem instead go to `fallback`:
+ * an update not translated, or a second save of the same page in the group (a request may name
+ * an item once).
  */
-async function statementsOf(
-  transport: Transport,
-  writes: PreparedSave[],
-  fallback: number[],
-): Promise<PlannedStatement[]> {
-  const keyOf = (key: Record<string, unknown>) =>
-    JSON.stringify(
-      Object.keys(key)
-        .sort()
-        .map((k) => key[k]),
-    )
-  const plans: { index: number; plan: NonNullable<ReturnType<typeof planStatement>>; key: string }[] = []
+function plansOf(writes: PreparedSave[], fallback: number[]): Plan[] {
+  const plans: Plan[] = []
   const seen = new Set<string>()
   writes.forEach((write, index) => {
     const plan = planStatement(write.input)
-    const key = plan && `${plan.table}\u0000${keyOf(plan.key)}`
+    const key = plan && keyOf(plan.table, plan.key)
     if (!plan || !key || seen.has(key)) fallback.push(index)
     else {
       seen.add(key)
       plans.push({ index, plan, key })
     }
   })
+  return plans
+}
+
+/**
+ * Reads the pages as they are (consistently, only what the statements need) and builds each
+ * one's statement for that state; to `fallback` go those whose update's condition fails on the
+ * page as read, or whose read did not succeed.
+ */
+async function readAndBuild(
+  transport: Transport,
+  plans: Plan[],
+  fallback: number[],
+): Promise<PlannedStatement[]> {
   const stored = new Map<string, Record<string, unknown>>()
   const unread = new Set<string>()
   for (const chunk of chunks(plans, KEYS_PER_READ)) {
-    const byTable = new Map<string, typeof chunk>()
+    const byTable = new Map<string, Plan[]>()
     for (const entry of chunk)
       byTable.set(entry.plan.table, [...(byTable.get(entry.plan.table) ?? []), entry])
     for (const [table, entries] of byTable) {
       const projection = [...new Set(entries.flatMap((e) => e.plan.projection))]
       const names = Object.fromEntries(projection.map((name, i) => [`#p${i}`, name]))
+      const keyNames = Object.keys(entries[0]!.plan.key)
       let keys = entries.map((e) => e.plan.key)
-      for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > MAX_RETRIES) break
+      for (let attempt = 0; keys.length > 0 && attempt <= MAX_RETRIES; attempt++) {
         if (attempt > 0) await sleep(backoffMs(attempt))
         try {
           const output = (await transport.send(
@@ -186,17 +243,15 @@ async function statementsOf(
             Responses?: Record<string, Record<string, unknown>[]>
             UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>
           }
-          const keyNames = Object.keys(entries[0]!.plan.key)
           for (const item of output.Responses?.[table] ?? []) {
-            const key = Object.fromEntries(keyNames.map((name) => [name, item[name]]))
-            stored.set(`${table}\u0000${keyOf(key)}`, item)
+            stored.set(keyOf(table, Object.fromEntries(keyNames.map((name) => [name, item[name]]))), item)
           }
           keys = output.UnprocessedKeys?.[table]?.Keys ?? []
         } catch (error) {
           if (!isRetryable(error)) break
         }
       }
-      for (const key of keys) unread.add(`${table}\u0000${keyOf(key)}`)
+      for (const key of keys) unread.add(keyOf(table, key))
     }
   }
   const planned: PlannedStatement[] = []
@@ -213,14 +268,14 @@ const THROTTLED = new Set(['ProvisionedThroughputExceeded', 'ThrottlingError', '
 
 /**
  * One BatchExecuteStatement of up to 25 statements, throttled ones sent again with backoff. For
- * each page, what its statement replaced (applied), or `undefined` (send the page's UpdateItem:
- * its condition failed, it failed otherwise, it stayed throttled, or the request's answer was lost).
+ * each page, what its statement replaced (`old`: applied), or the code it failed with (none when
+ * it stayed throttled or the request's answer was lost): then the page's own UpdateItem tells.
  */
 async function executeChunk(
   transport: Transport,
   chunk: PlannedStatement[],
-): Promise<{ index: number; result: Record<string, unknown> | undefined }[]> {
-  const out: { index: number; result: Record<string, unknown> | undefined }[] = []
+): Promise<{ index: number; old?: Record<string, unknown>; code?: string }[]> {
+  const out: { index: number; old?: Record<string, unknown>; code?: string }[] = []
   let pending = chunk
   for (let attempt = 0; pending.length > 0 && attempt <= MAX_RETRIES; attempt++) {
     if (attempt > 0) await sleep(backoffMs(attempt))
@@ -242,15 +297,16 @@ async function executeChunk(
     }
     const retry: PlannedStatement[] = []
     pending.forEach((entry, i) => {
-      const code = responses[i]?.Error?.Code
-      if (responses[i] === undefined) out.push({ index: entry.index, result: undefined })
-      else if (code === undefined) out.push({ index: entry.index, result: entry.statement.old })
+      const response = responses[i]
+      const code = response?.Error?.Code
+      if (response === undefined) out.push({ index: entry.index })
+      else if (code === undefined) out.push({ index: entry.index, old: entry.statement.old })
       else if (THROTTLED.has(code)) retry.push(entry)
-      else out.push({ index: entry.index, result: undefined })
+      else out.push({ index: entry.index, code })
     })
     pending = retry
   }
-  for (const entry of pending) out.push({ index: entry.index, result: undefined })
+  for (const entry of pending) out.push({ index: entry.index })
   return out
 }
 
