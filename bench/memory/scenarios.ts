@@ -39,12 +39,16 @@ export interface MemoryScenario {
 }
 
 const ENQUEUE_CALL = 10_000
+/** The array bulk save's heap limit: 100,000 pages of input (~120 MB) and the save's window. */
+const ARRAY_HEAP_LIMIT_MB = 320
 /** The streamed bulk save's heap limit: its window of 400 pages, the SDK and the engine's answers. */
 const STREAM_HEAP_LIMIT_MB = 96
 
 export const STORAGE_MEMORY_SCENARIOS: Record<string, MemoryScenario> = {
   'bulk-save-pages': {
     description: (count) => `savePagesBulk of ${count.toLocaleString('en-US')} pages in one call`,
+    // The input (~1.2 KB a page) plus the save's window: bounded if it finishes under this limit.
+    heapLimitMb: ARRAY_HEAP_LIMIT_MB,
     prepare: ({ siteId, count }) => {
       const now = Date.now()
       return Array.from({ length: count }, (_, i) => syntheticPage(siteId, i, now))

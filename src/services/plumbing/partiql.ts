@@ -30,7 +30,7 @@ export interface StatementPlan {
 }
 
 type Operand =
-  | { kind: 'value'; value: unknown }
+  | { kind: 'value'; token: string }
   | { kind: 'path'; name: string }
   | { kind: 'ifNotExists'; name: string; fallback: Operand }
   | { kind: 'arith'; op: '+' | '-'; left: Operand; right: Operand }
@@ -57,13 +57,26 @@ export function planStatement(input: UpdateCommandInput): StatementPlan | undefi
   }
 }
 
-function plan(input: UpdateCommandInput): StatementPlan {
+/** An update's expressions parsed, its values left as placeholders: the same for every page of a kind. */
+interface Skeleton {
+  sets: { name: string; value: Operand }[]
+  adds: { name: string; token: string }[]
+  removes: string[]
+  condition: Condition | undefined
+  written: string[]
+  read: Set<string>
+}
+
+/** Skeletons by expression text and names (a page's expressions differ only by which fields are null). */
+const skeletons = new Map<string, Skeleton>()
+const REMEMBERED_SKELETONS = 64
+
+function skeletonOf(input: UpdateCommandInput, key: Record<string, unknown>): Skeleton {
   const names = input.ExpressionAttributeNames ?? {}
-  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>
-  const table = input.TableName
-  const key = (input.Key ?? {}) as Record<string, unknown>
-  if (!table || Object.keys(key).length === 0) throw new Unsupported()
-  const parser = (text: string) => new Parser(text, names, values)
+  const id = JSON.stringify([input.UpdateExpression, input.ConditionExpression, names, Object.keys(key)])
+  const known = skeletons.get(id)
+  if (known) return known
+  const parser = (text: string) => new Parser(text, names)
   const clauses = updateClauses(input.UpdateExpression ?? '')
   if (clauses.has('DELETE')) throw new Unsupported()
   const sets = (clauses.get('SET') ?? []).flatMap(topLevelParts).map((action) => {
@@ -79,8 +92,8 @@ function plan(input: UpdateCommandInput): StatementPlan {
     const name = p.path()
     const value = p.operand()
     p.end()
-    if (value.kind !== 'value' || typeof value.value !== 'number') throw new Unsupported()
-    return { name, value: value.value }
+    if (value.kind !== 'value') throw new Unsupported()
+    return { name, token: value.token }
   })
   const removes = (clauses.get('REMOVE') ?? []).flatMap(topLevelParts).map((action) => {
     const p = parser(action)
@@ -100,46 +113,79 @@ function plan(input: UpdateCommandInput): StatementPlan {
   for (const { value } of sets) readsOf(value, read)
   if (condition) conditionReads(condition, read)
   for (const name of [...written, ...read, ...Object.keys(key)]) quoted(name) // refuses odd names early
+  const skeleton = { sets, adds, removes, condition, written, read }
+  skeletons.set(id, skeleton)
+  if (skeletons.size > REMEMBERED_SKELETONS) skeletons.delete(skeletons.keys().next().value!)
+  return skeleton
+}
+
+function plan(input: UpdateCommandInput): StatementPlan {
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>
+  const table: string | undefined = input.TableName
+  const key = (input.Key ?? {}) as Record<string, unknown>
+  if (!table || Object.keys(key).length === 0) throw new Unsupported()
+  const tableName: string = table
+  const { sets, adds, removes, condition, written, read } = skeletonOf(input, key)
+  const placeholder = (token: string) => {
+    if (!(token in values)) throw new Unsupported()
+    return values[token]
+  }
+  const added = adds.map(({ name, token }) => {
+    const value = placeholder(token)
+    if (typeof value !== 'number') throw new Unsupported()
+    return { name, value }
+  })
+  const evaluate = (operand: Operand, item: Record<string, unknown>) =>
+    evaluateWith(operand, item, placeholder)
 
   return {
     table,
     key,
     projection: [...new Set([...Object.keys(key), ...written, ...read])],
     statementFor(stored) {
-      const item = stored ?? {}
-      if (condition && !holds(condition, item)) return undefined
-      const assigned: [string, unknown][] = [
-        ...sets.map(({ name, value }): [string, unknown] => [name, evaluate(value, item)]),
-        ...adds.map(({ name, value }): [string, unknown] => [name, numberOf(item[name]) + value]),
-      ]
-      if (assigned.some(([, value]) => value === undefined)) return undefined
-      if (stored === undefined) {
-        const fields = [...Object.entries(key), ...assigned]
-        return {
-          Statement: `INSERT INTO ${quoted(table)} VALUE {${fields.map(([name]) => `${literal(name)}: ?`).join(', ')}}`,
-          Parameters: fields.map(([, value]) => value),
-          old: {},
-        }
-      }
-      const pins = [...read].map((name) => [name, stored[name]] as const)
-      const where = [...Object.entries(key), ...pins.filter(([, value]) => value !== undefined)]
-      const missing = pins.filter(([, value]) => value === undefined).map(([name]) => name)
-      const old: Record<string, unknown> = {}
-      for (const name of written) if (stored[name] !== undefined) old[name] = stored[name]
-      return {
-        Statement: [
-          `UPDATE ${quoted(table)}`,
-          ...assigned.map(([name]) => `SET ${quoted(name)} = ?`),
-          ...removes.map((name) => `REMOVE ${quoted(name)}`),
-          `WHERE ${[
-            ...where.map(([name]) => `${quoted(name)} = ?`),
-            ...missing.map((name) => `${quoted(name)} IS MISSING`),
-          ].join(' AND ')}`,
-        ].join(' '),
-        Parameters: [...assigned.map(([, value]) => value), ...where.map(([, value]) => value)],
-        old,
+      try {
+        return build(stored)
+      } catch (error) {
+        if (error instanceof Unsupported) return undefined // e.g. ADD to a stored value that is no number
+        throw error
       }
     },
+  }
+
+  function build(stored: Record<string, unknown> | undefined): BuiltStatement | undefined {
+    const item = stored ?? {}
+    if (condition && !holds(condition, item, placeholder)) return undefined
+    const assigned: [string, unknown][] = [
+      ...sets.map(({ name, value }): [string, unknown] => [name, evaluate(value, item)]),
+      ...added.map(({ name, value }): [string, unknown] => [name, numberOf(item[name]) + value]),
+    ]
+    if (assigned.some(([, value]) => value === undefined)) return undefined
+    if (stored === undefined) {
+      const fields = [...Object.entries(key), ...assigned]
+      return {
+        Statement: `INSERT INTO ${quoted(tableName)} VALUE {${fields.map(([name]) => `${literal(name)}: ?`).join(', ')}}`,
+        Parameters: fields.map(([, value]) => value),
+        old: {},
+      }
+    }
+    const pins = [...read].map((name) => [name, stored[name]] as const)
+    const where = [...Object.entries(key), ...pins.filter(([, value]) => value !== undefined)]
+    const missing = pins.filter(([, value]) => value === undefined).map(([name]) => name)
+    const old: Record<string, unknown> = {}
+    for (const name of written) if (stored[name] !== undefined) old[name] = stored[name]
+    return {
+      Statement: [
+        `UPDATE ${quoted(tableName)}`,
+        ...assigned.map(([name]) => `SET ${quoted(name)} = ?`),
+        ...removes.map((name) => `REMOVE ${quoted(name)}`),
+        `WHERE ${[
+          ...where.map(([name]) => `${quoted(name)} = ?`),
+          ...missing.map((name) => `${quoted(name)} IS MISSING`),
+        ].join(' AND ')}`,
+      ].join(' '),
+      Parameters: [...assigned.map(([, value]) => value), ...where.map(([, value]) => value)],
+      old,
+    }
   }
 }
 
@@ -149,17 +195,21 @@ function numberOf(value: unknown): number {
   return value
 }
 
-function evaluate(operand: Operand, item: Record<string, unknown>): unknown {
+type Values = (token: string) => unknown
+
+function evaluateWith(operand: Operand, item: Record<string, unknown>, values: Values): unknown {
   switch (operand.kind) {
     case 'value':
-      return operand.value
+      return values(operand.token)
     case 'path':
       return item[operand.name]
     case 'ifNotExists':
-      return item[operand.name] !== undefined ? item[operand.name] : evaluate(operand.fallback, item)
+      return item[operand.name] !== undefined
+        ? item[operand.name]
+        : evaluateWith(operand.fallback, item, values)
     case 'arith': {
-      const left = evaluate(operand.left, item)
-      const right = evaluate(operand.right, item)
+      const left = evaluateWith(operand.left, item, values)
+      const right = evaluateWith(operand.right, item, values)
       if (typeof left !== 'number' || typeof right !== 'number') return undefined
       return operand.op === '+' ? left + right : left - right
     }
@@ -187,19 +237,19 @@ function conditionReads(condition: Condition, into: Set<string>): void {
 }
 
 /** DynamoDB's evaluation of a condition on `item`: a comparison with a missing attribute is false. */
-function holds(condition: Condition, item: Record<string, unknown>): boolean {
+function holds(condition: Condition, item: Record<string, unknown>, values: Values): boolean {
   switch (condition.kind) {
     case 'and':
-      return condition.parts.every((part) => holds(part, item))
+      return condition.parts.every((part) => holds(part, item, values))
     case 'or':
-      return condition.parts.some((part) => holds(part, item))
+      return condition.parts.some((part) => holds(part, item, values))
     case 'not':
-      return !holds(condition.inner, item)
+      return !holds(condition.inner, item, values)
     case 'exists':
       return (item[condition.name] !== undefined) === condition.exists
     case 'compare': {
-      const left = evaluate(condition.left, item)
-      const right = evaluate(condition.right, item)
+      const left = evaluateWith(condition.left, item, values)
+      const right = evaluateWith(condition.right, item, values)
       if (left === undefined || right === undefined) return false
       if (condition.op === '=') return sameValue(left, right)
       if (condition.op === '<>') return !sameValue(left, right)
@@ -244,7 +294,6 @@ class Parser {
   constructor(
     text: string,
     private readonly names: Record<string, string>,
-    private readonly values: Record<string, unknown>,
   ) {
     TOKEN.lastIndex = 0
     while (TOKEN.lastIndex < text.length) {
@@ -297,8 +346,7 @@ class Parser {
     const token = this.peek()
     if (token?.startsWith(':')) {
       this.next()
-      if (!(token in this.values)) throw new Unsupported()
-      return { kind: 'value', value: this.values[token] }
+      return { kind: 'value', token }
     }
     if (token?.toLowerCase() === 'if_not_exists') {
       this.next()
