@@ -66,6 +66,7 @@ describe.each(LOCAL)(
         const { siteId, pages } = await seeded(60, 'throttled')
         env.faults.inject({ operation: 'BatchExecuteStatement', fault: 'throttle-statement', times: 2 })
         expect(await env.backend.savePagesBulk(pages)).toBe(60)
+        expect(env.faults.sent.filter((e) => e.fault === 'throttle-statement').length).toBe(2)
         expect(await revisions(siteId, pages)).toEqual(pages.map(() => 1))
         expect(await env.clean.countPages(siteId)).toBe(60)
         expect(await env.backend.savePagesBulk(pages.map((p) => ({ ...p, isTombstone: true })))).toBe(60)
@@ -78,8 +79,10 @@ describe.each(LOCAL)(
       for (const fault of ['replay', 'lost-answer'] as const) {
         it(`a request whose answer was lost (${fault}) leaves revisions and counts of one delivery`, async () => {
           const { siteId, pages } = await seeded(60, `lost-${fault}`)
+          const from = env.faults.sent.length
           env.faults.inject({ operation: 'BatchExecuteStatement', fault, times: 3 })
           expect(await env.backend.savePagesBulk(pages)).toBe(60)
+          expect(env.faults.sent.slice(from).filter((e) => e.fault === fault).length).toBe(3)
           expect(await revisions(siteId, pages)).toEqual(pages.map(() => 1))
           expect(await env.clean.countPages(siteId, { includeTombstones: true })).toBe(60)
           // Existing pages, some made tombstones: each revision + 1 exactly, the live count follows.
