@@ -39,15 +39,36 @@ export interface MemoryScenario {
 }
 
 const ENQUEUE_CALL = 10_000
+/** The array bulk save's heap limit: 100,000 pages of input (~120 MB) and the save's window. */
+const ARRAY_HEAP_LIMIT_MB = 320
+/** The streamed bulk save's heap limit: its window of 400 pages, the SDK and the engine's answers. */
+const STREAM_HEAP_LIMIT_MB = 96
 
 export const STORAGE_MEMORY_SCENARIOS: Record<string, MemoryScenario> = {
   'bulk-save-pages': {
     description: (count) => `savePagesBulk of ${count.toLocaleString('en-US')} pages in one call`,
+    // The input (~1.2 KB a page) plus the save's window: bounded if it finishes under this limit.
+    heapLimitMb: ARRAY_HEAP_LIMIT_MB,
     prepare: ({ siteId, count }) => {
       const now = Date.now()
       return Array.from({ length: count }, (_, i) => syntheticPage(siteId, i, now))
     },
     run: (backend, input) => backend.savePagesBulk(input as ReturnType<typeof syntheticPage>[]),
+  },
+  'bulk-save-pages-stream': {
+    description: (count) =>
+      `savePagesBulk of ${count.toLocaleString('en-US')} pages from an AsyncIterable, in one call`,
+    // Nothing is held but the window: the whole save fits a heap far smaller than its input.
+    heapLimitMb: STREAM_HEAP_LIMIT_MB,
+    prepare: ({ count }) => count,
+    run: (backend, input, { siteId }) => {
+      const now = Date.now()
+      return backend.savePagesBulk(
+        (async function* () {
+          for (let i = 0; i < (input as number); i++) yield syntheticPage(siteId, i, now)
+        })(),
+      )
+    },
   },
   'enqueue-frontier': {
     description: (count) =>

@@ -14,7 +14,7 @@ export interface MemoryOutcome {
 
 /**
  * Peak RSS of a bulk save of `pages` pages in a child process (taken from the growth section's
- * seeding when it already ran that size), and of every migration scenario registered, at each
+ * seeding when it already ran that size), of the same save from an AsyncIterable, and of every migration scenario registered, at each
  * of `migrationRecords` (the source seeded beforehand, outside the measurement).
  */
 export async function runMemory(
@@ -34,6 +34,7 @@ export async function runMemory(
   )
   const wanted = [
     ...(already ? [] : [{ scenario: 'bulk-save-pages', count: options.pages, into: storage }]),
+    { scenario: 'bulk-save-pages-stream', count: options.pages, into: storage },
     ...Object.keys(MIGRATION_MEMORY_SCENARIOS).flatMap((scenario) =>
       options.migrationRecords.map((count) => ({ scenario, count, into: migration })),
     ),

@@ -6,9 +6,13 @@ export interface EmbeddedEngine {
   stop(): Promise<void>
 }
 
+const DYNALITE: string = 'dynalite'
+
 /** Starts dynalite in memory, or persisted in `path` when given. */
 export async function startEmbeddedEngine(options: { path?: string } = {}): Promise<EmbeddedEngine> {
-  const { default: dynalite } = await import('dynalite')
+  // A specifier bundlers do not follow: a bundled handler (Lambda) does not carry dynalite and its
+  // storage stack (~250 KB minified) for an option it never uses; Node resolves it when it is used.
+  const { default: dynalite } = (await import(DYNALITE)) as typeof import('dynalite')
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -4,6 +4,8 @@ import { tableDefinitions } from './definitions.js'
 
 /** What the library sends in normal use of either layout, `initialize()` included. */
 const COMMON_OPERATIONS = [
+  'BatchExecuteStatement',
+  'BatchGetItem',
   'BatchWriteItem',
   'CreateTable',
   'DeleteItem',
@@ -19,10 +21,19 @@ const COMMON_OPERATIONS = [
 /**
  * The operations a layout's backend sends. The multi-table layout also Scans (listing sites: the
  * documented sites table has no key that orders sites). Engine capability probes on local
- * endpoints (`TransactGetItems`) are never sent to AWS and are not granted.
+ * endpoints (`TransactGetItems`, a PartiQL SELECT of a missing table) are never sent to AWS and
+ * are not granted.
  */
 export function operationsFor(layout: 'single-table' | 'multi-table'): string[] {
   return [...COMMON_OPERATIONS, ...(layout === 'multi-table' ? ['Scan'] : [])].sort()
+}
+
+/**
+ * The IAM actions an operation needs: its own name, except BatchExecuteStatement, whose
+ * statements are authorized one by one (the bulk page save sends INSERT and UPDATE statements).
+ */
+export function iamActionsOf(operation: string): string[] {
+  return operation === 'BatchExecuteStatement' ? ['PartiQLInsert', 'PartiQLUpdate'] : [operation]
 }
 
 /** A migration also Scans its source layout (parallel segments). */
@@ -45,7 +56,9 @@ export function iamPolicy(config?: StorageConfigInput, options: IamPolicyOptions
     throw new ValidationError([{ path: 'accountId', message: 'must be a 12-digit AWS account id' }])
   }
   const account = options.accountId ?? '*'
-  const operations = [...new Set(options.operations ?? operationsFor(backend.layout))].sort()
+  const operations = [
+    ...new Set((options.operations ?? operationsFor(backend.layout)).flatMap(iamActionsOf)),
+  ].sort()
   const resources = tableDefinitions(config).flatMap(({ TableName }) => {
     const table = `arn:aws:dynamodb:${backend.region}:${account}:table/${TableName}`
     return [table, `${table}/index/*`]

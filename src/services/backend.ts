@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import { abortReason, currentSignal, withSignal } from '../engine/abort.js'
 import type { RequestMetrics } from '../engine/metrics.js'
-import { AbortError } from '../errors.js'
+import { AbortError, ValidationError } from '../errors.js'
 import { IdSchema } from '../model/ids.js'
 import {
   CrawlRunSchema,
@@ -31,6 +31,7 @@ import {
 } from './options.js'
 import { tokenFor } from './pages/page-write.js'
 import { toStorageError } from './plumbing/aws-errors.js'
+import type { BulkSource } from './plumbing/bulk-source.js'
 import { withoutCredentials } from './plumbing/credentials.js'
 import { healthOf, initializeTables } from './plumbing/lifecycle.js'
 import { assertSamePage } from './versions/version-store.js'
@@ -162,7 +163,7 @@ export class LayoutBackend implements StorageBackend {
     )
   savePagesBulk: StorageBackend['savePagesBulk'] = (pages, options) =>
     call('savePagesBulk', options, () => {
-      const parsed = validate(PagesSchema, pages, 'pages')
+      const parsed = bulkInput(PageSchema, PagesSchema, pages, 'pages')
       return () => this.layout.pages.saveBulk(parsed)
     })
 
@@ -194,7 +195,7 @@ export class LayoutBackend implements StorageBackend {
     )
   saveVersionsBulk: StorageBackend['saveVersionsBulk'] = (versions, options) =>
     call('saveVersionsBulk', options, () => {
-      const parsed = validate(VersionsSchema, versions, 'versions')
+      const parsed = bulkInput(PageVersionSchema, VersionsSchema, versions, 'versions')
       return () => this.layout.versions.saveBulk(parsed)
     })
   getPageWithVersions: StorageBackend['getPageWithVersions'] = (siteId, pageId, options) =>
@@ -350,6 +351,42 @@ function refusal(parse: () => unknown): Error | undefined {
   } catch (error) {
     return error as Error
   }
+}
+
+/**
+ * A bulk call's input, parsed one item at a time so that nothing holds a parsed copy of the whole
+ * input. An array is given as an iterable that parses each item as it is read (a bad one throws
+ * the ValidationError of the whole array, every offending path named); the stores read it twice,
+ * checking every item's write before writing any. An `AsyncIterable` is parsed item by item as it
+ * is read, a bad item a ValidationError naming `label.<index>`.
+ */
+function bulkInput<S extends z.ZodType>(
+  schema: S,
+  arraySchema: z.ZodType,
+  input: unknown,
+  label: string,
+): BulkSource<z.output<S>> {
+  if (Array.isArray(input)) {
+    return {
+      *[Symbol.iterator]() {
+        for (const item of input) {
+          const parsed = schema.safeParse(item)
+          if (!parsed.success) validate(arraySchema, input, label)
+          yield parsed.data as z.output<S>
+        }
+      },
+    }
+  }
+  if (input !== null && typeof input === 'object' && Symbol.asyncIterator in input) {
+    const source = input as AsyncIterable<unknown>
+    return {
+      async *[Symbol.asyncIterator]() {
+        let index = 0
+        for await (const item of source) yield validate(schema, item, `${label}.${index++}`)
+      },
+    }
+  }
+  throw new ValidationError([{ path: label, message: 'must be an array or an AsyncIterable' }])
 }
 
 function id(value: string, label: string): string {

@@ -41,6 +41,8 @@ export interface EngineCapabilities {
   transactions: boolean
   /** The TTL API (UpdateTimeToLive); without it finished frontier items are filtered on read only. */
   timeToLive: boolean
+  /** PartiQL batches (BatchExecuteStatement: DynamoDB Local and AWS; not dynalite): the fast bulk page save. */
+  partiql: boolean
 }
 
 export interface HealthReport {
@@ -79,14 +81,23 @@ export interface StorageBackend {
   listPages(siteId: string, options?: ListPagesOptions): Promise<ListResult<Page>>
   getPagesNeedingRecrawl(siteId: string, options?: RecrawlOptions): Promise<ListResult<Page>>
   countPages(siteId: string, options?: CountPagesOptions): Promise<number>
-  savePagesBulk(pages: PageInput[], options?: CallOptions): Promise<number>
+  /**
+   * An array is validated whole before anything is written; an `AsyncIterable` is read as it is
+   * saved (bounded memory) and each item validated as it comes: a bad item throws before anything
+   * of it is written, and the pages before it stay saved and counted (see docs/data-model.md).
+   */
+  savePagesBulk(pages: PageInput[] | AsyncIterable<PageInput>, options?: CallOptions): Promise<number>
 
   // Versions
   saveVersion(version: PageVersionInput, options?: CallOptions): Promise<PageVersion>
   getVersion(pageId: string, versionId: string, options?: CallOptions): Promise<PageVersion | null>
   getCurrentVersion(pageId: string, options?: CallOptions): Promise<PageVersion | null>
   listVersions(pageId: string, options?: ListOptions): Promise<ListResult<PageVersion>>
-  saveVersionsBulk(versions: PageVersionInput[], options?: CallOptions): Promise<number>
+  /** Takes an array or an `AsyncIterable`, like `savePagesBulk`. */
+  saveVersionsBulk(
+    versions: PageVersionInput[] | AsyncIterable<PageVersionInput>,
+    options?: CallOptions,
+  ): Promise<number>
   commitVersion(
     page: PageInput,
     version: PageVersionInput,

@@ -6,6 +6,7 @@ import type { RecordCodec } from './migration-codec.js'
 import type { Claim, LeaseExtension, RetryRequest } from './options.js'
 import type { PageCountDelta } from './pages/page-counter.js'
 import type { PageWriteOptions, PreparedSave } from './pages/page-write.js'
+import type { BulkSource } from './plumbing/bulk-source.js'
 import type { LayoutTables } from './plumbing/lifecycle.js'
 import type { ListOptions, ListResult } from './plumbing/listing.js'
 
@@ -53,14 +54,15 @@ export interface PageStore {
   list(siteId: string, options: ListOptions & { includeTombstones?: boolean }): Promise<ListResult<Page>>
   needingRecrawl(siteId: string, options: RecrawlQuery): Promise<ListResult<Page>>
   count(siteId: string, includeTombstones: boolean): Promise<number>
-  saveBulk(pages: Page[]): Promise<number>
+  /** A sync iterable (a parsed array) is checked whole before any write; an async one as it is read. */
+  saveBulk(pages: BulkSource<Page>): Promise<number>
 }
 
 export interface VersionStore {
   save(version: PageVersion): Promise<PageVersion>
   /** Writes a validated version: body chunks first, the version item last. */
   write(version: PageVersion): Promise<void>
-  saveBulk(versions: PageVersion[]): Promise<number>
+  saveBulk(versions: BulkSource<PageVersion>): Promise<number>
   get(pageId: string, versionId: string): Promise<PageVersion | null>
   current(pageId: string): Promise<PageVersion | null>
   list(pageId: string, options: ListOptions): Promise<ListResult<PageVersion>>

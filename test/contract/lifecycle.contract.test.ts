@@ -43,8 +43,8 @@ describe.each(MATRIX)('lifecycle and deleteSite — $layout on $engine', ({ layo
       expect(report.tables.every((t) => t.exists)).toBe(true)
       expect(report.capabilities).toEqual(
         engine === 'dynalite'
-          ? { transactions: false, timeToLive: false }
-          : { transactions: true, timeToLive: true },
+          ? { transactions: false, timeToLive: false, partiql: false }
+          : { transactions: true, timeToLive: true, partiql: true },
       )
     })
 

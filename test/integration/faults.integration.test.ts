@@ -421,7 +421,8 @@ describe.each(LAYOUTS.map((layout) => ({ layout })))(
 )
 
 /**
- * A client that, while `replay` is on, sends every UpdateItem twice and answers with the second
+ * A client that, while `replay` is on, sends every UpdateItem (and BatchExecuteStatement: the bulk
+ * save's statements where the engine runs them) twice and answers with the second
  * reply: the engine applied the first, whose answer was lost — what the SDK's retry after a
  * dropped connection does, deterministically and on any engine.
  */
@@ -435,7 +436,7 @@ function replayingClient(endpoint: string) {
   const state = { replay: false, replayed: 0 }
   const client = {
     async send(command: never, options?: never) {
-      if (state.replay && operationName(command) === 'UpdateItem') {
+      if (state.replay && ['UpdateItem', 'BatchExecuteStatement'].includes(operationName(command))) {
         state.replayed++
         await inner.send(command, options).catch(() => undefined)
       }

@@ -49,7 +49,22 @@ interface SentRequest {
 /** The capability probes `detectCapabilities` sends to local engines only. */
 function isProbe({ operation, input }: SentRequest): boolean {
   if (operation === 'TransactGetItems') return true
+  if (operation === 'BatchExecuteStatement')
+    return statementsOf(input).every((s) => /-probe-missing"/.test(s))
   return operation === 'UpdateTimeToLive' && String(input.TableName).endsWith('-probe-missing')
+}
+
+function statementsOf(input: Record<string, unknown>): string[] {
+  return ((input.Statements as { Statement: string }[] | undefined) ?? []).map((s) => s.Statement)
+}
+
+/** The IAM actions a request needs: PartiQL statements are authorized by their verb. */
+function requestActions({ operation, input }: SentRequest): string[] {
+  if (operation !== 'BatchExecuteStatement') return [`dynamodb:${operation}`]
+  return statementsOf(input).map((statement) => {
+    const verb = statement.split(' ', 1)[0]!.toLowerCase()
+    return `dynamodb:PartiQL${verb[0]!.toUpperCase()}${verb.slice(1)}`
+  })
 }
 
 /** The ARNs a request touches: its table(s), and the index it reads, if any. */
@@ -57,6 +72,10 @@ function resourcesOf({ input }: SentRequest): string[] {
   const arn = (table: string) => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${table}`
   const tables = new Set<string>()
   if (typeof input.TableName === 'string') tables.add(input.TableName)
+  for (const statement of statementsOf(input)) {
+    const table = /(?:INTO|UPDATE|FROM)\s+"([^"]+)"/.exec(statement)?.[1]
+    if (table) tables.add(table)
+  }
   for (const table of Object.keys((input.RequestItems as object | undefined) ?? {})) tables.add(table)
   for (const item of (input.TransactItems as Record<string, { TableName?: string }>[] | undefined) ?? []) {
     for (const part of Object.values(item)) if (part?.TableName) tables.add(part.TableName)
@@ -79,18 +98,18 @@ function wildcard(pattern: string, value: string, ignoreCase = false): boolean {
 }
 
 function allows(policy: Policy, request: SentRequest): { ok: boolean; why?: string } {
-  const action = `dynamodb:${request.operation}`
   const resources = resourcesOf(request)
   if (resources.length === 0) return { ok: false, why: `${request.operation} names no table` }
-  for (const resource of resources) {
-    const granted = policy.Statement.some(
-      (s) =>
-        s.Effect === 'Allow' &&
-        s.Action.some((a) => wildcard(a, action, true)) &&
-        s.Resource.some((r) => wildcard(r.replace(':*:', `:${ACCOUNT}:`), resource)),
-    )
-    if (!granted) return { ok: false, why: `${action} on ${resource}` }
-  }
+  for (const action of requestActions(request))
+    for (const resource of resources) {
+      const granted = policy.Statement.some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          s.Action.some((a) => wildcard(a, action, true)) &&
+          s.Resource.some((r) => wildcard(r.replace(':*:', `:${ACCOUNT}:`), resource)),
+      )
+      if (!granted) return { ok: false, why: `${action} on ${resource}` }
+    }
   return { ok: true }
 }
 
@@ -201,14 +220,14 @@ async function workload(backend: StorageBackend, requests: SentRequest[]): Promi
   const updated = await backend.savePage({ ...p, statusCode: 200 }, { expectedRevision: p.revision })
   await expect(backend.savePage(p, { expectedRevision: p.revision })).rejects.toBeInstanceOf(ConflictError)
   await backend.savePage(page(s.siteId, `https://example.com/${'long/'.repeat(600)}`))
-  await backend.savePagesBulk(
-    Array.from({ length: 30 }, (_, i) =>
-      page(s.siteId, `https://example.com/bulk/${i}`, {
-        isTombstone: i % 10 === 0,
-        lastCrawled: i % 2 ? new Date('2025-01-01T00:00:00Z') : null,
-      }),
-    ),
+  const bulk = Array.from({ length: 30 }, (_, i) =>
+    page(s.siteId, `https://example.com/bulk/${i}`, {
+      isTombstone: i % 10 === 0,
+      lastCrawled: i % 2 ? new Date('2025-01-01T00:00:00Z') : null,
+    }),
   )
+  await backend.savePagesBulk(bulk)
+  await backend.savePagesBulk(bulk.map((b) => ({ ...b, depth: 1 }))) // existing pages: UPDATE statements
   expect((await backend.getPage(s.siteId, p.pageId))?.revision).toBe(updated.revision)
   expect((await backend.getPageByUrl(s.siteId, 'https://example.com/a'))?.pageId).toBe(p.pageId)
   await collectAll((cursor) => backend.listPages(s.siteId, { cursor, limit: 7, includeTombstones: true }))
@@ -285,7 +304,7 @@ describe.skipIf(!engineAvailable('dynamodb-local'))(
         const policy = iamPolicy(config, { accountId: ACCOUNT })
         expectAllowed(policy, sent)
         // Nothing granted goes unused: the policy's actions are exactly the operations sent.
-        expect(actionsOf(policy)).toEqual(operationsIn(sent).map((op) => `dynamodb:${op}`))
+        expect(actionsOf(policy)).toEqual([...new Set(sent.flatMap(requestActions))].sort())
         expect(operationsIn(sent)).toEqual(operationsFor(layout))
         // Index reads are covered by `table/NAME/index/*`, and some were made.
         expect(sent.some((r) => typeof r.input.IndexName === 'string')).toBe(true)
@@ -381,10 +400,10 @@ describe.skipIf(!engineAvailable('dynamodb-local'))(
         await backend.initialize()
         const report = await backend.healthReport()
         expect(report.ok).toBe(true)
-        expect(report.capabilities).toEqual({ transactions: true, timeToLive: true })
+        expect(report.capabilities).toEqual({ transactions: true, timeToLive: true, partiql: true })
         await backend.close()
         for (const probe of requests.filter(isProbe))
-          expect(['TransactGetItems', 'UpdateTimeToLive']).toContain(probe.operation)
+          expect(['TransactGetItems', 'UpdateTimeToLive', 'BatchExecuteStatement']).toContain(probe.operation)
         expectAllowed(
           iamPolicy(config, { accountId: ACCOUNT }),
           requests.filter((r) => !isProbe(r)),

@@ -22,10 +22,20 @@ import type { EngineName, LayoutName } from './engines.js'
  * - `replay`: the engine applies the request, its answer is lost and the SDK sends it again: the
  *   caller gets the second delivery's answer (or error).
  *
+ * - `pass`: sent as it is, after the rule's `before` (another writer's change landing just then).
+ * - `throttle-statement` (BatchExecuteStatement): its first statement is not run and answers
+ *   `ProvisionedThroughputExceeded`, as DynamoDB answers a throttled statement; the rest are run.
+ *
  * Every command sent is kept in `sent`, so a test can deliver one again later (`resend`), as an SDK
  * retry delayed behind other writes would.
  */
-export type ClientFault = 'throttle' | 'server-error' | 'lost-answer' | 'replay'
+export type ClientFault =
+  | 'throttle'
+  | 'server-error'
+  | 'lost-answer'
+  | 'replay'
+  | 'throttle-statement'
+  | 'pass'
 
 export interface FaultRule {
   /** DynamoDB operation name (`UpdateItem`, `Query`, ...). */
@@ -37,6 +47,8 @@ export interface FaultRule {
   nth?: number
   /** How many matching commands to fault at most; default unlimited (or 1 with `nth`). */
   times?: number
+  /** Awaited before a faulted command is handled. */
+  before?: () => Promise<unknown>
 }
 
 export interface FaultClient extends DynamoDBClientLike {
@@ -72,7 +84,7 @@ export function faultClient(real: DynamoDBClientLike): FaultClient {
   const rules: { rule: FaultRule; seen: number; fired: number }[] = []
   const sent: FaultClient['sent'] = []
 
-  const pick = (operation: string, input: Record<string, unknown>): ClientFault | undefined => {
+  const pick = (operation: string, input: Record<string, unknown>): FaultRule | undefined => {
     for (const entry of rules) {
       const { rule } = entry
       if (rule.operation !== operation) continue
@@ -82,7 +94,7 @@ export function faultClient(real: DynamoDBClientLike): FaultClient {
       const limit = rule.times ?? (rule.nth !== undefined ? 1 : Number.POSITIVE_INFINITY)
       if (entry.fired >= limit) continue
       entry.fired += 1
-      return rule.fault
+      return rule
     }
     return undefined
   }
@@ -98,8 +110,10 @@ export function faultClient(real: DynamoDBClientLike): FaultClient {
     async send(command, options) {
       const operation = operationName(command)
       const input = ((command as { input?: Record<string, unknown> }).input ?? {}) as Record<string, unknown>
-      const fault = pick(operation, input)
+      const rule = pick(operation, input)
+      const fault = rule?.fault
       sent.push({ operation, command, ...(fault ? { fault } : {}) })
+      await rule?.before?.()
       switch (fault) {
         case 'throttle':
           throw awsError('ProvisionedThroughputExceededException', 400, 'client')
@@ -111,6 +125,18 @@ export function faultClient(real: DynamoDBClientLike): FaultClient {
         case 'replay':
           await real.send(command, options).catch(() => undefined)
           return real.send(command, options)
+        case 'throttle-statement': {
+          const statements = (input.Statements ?? []) as unknown[]
+          const Command = (command as { constructor: new (input: unknown) => unknown }).constructor
+          const rest =
+            statements.length > 1
+              ? ((await real.send(new Command({ ...input, Statements: statements.slice(1) }), options)) as {
+                  Responses?: unknown[]
+                })
+              : { Responses: [] }
+          const throttled = { Error: { Code: 'ProvisionedThroughputExceeded', Message: 'injected' } }
+          return { ...rest, Responses: [throttled, ...(rest.Responses ?? [])] }
+        }
         default:
           return real.send(command, options)
       }

@@ -48,7 +48,7 @@ export function printHealth(io: CliIO, report: HealthReport): void {
     const yes = (b: boolean) => (b ? 'yes' : 'no')
     rows.push([
       'capabilities',
-      `transactions ${yes(report.capabilities.transactions)}, TTL API ${yes(report.capabilities.timeToLive)}`,
+      `transactions ${yes(report.capabilities.transactions)}, TTL API ${yes(report.capabilities.timeToLive)}, PartiQL batches ${yes(report.capabilities.partiql)}`,
     ])
   }
   if (report.error) rows.push(['error', report.error])

@@ -1,11 +1,13 @@
-import { CapacityError, ValidationError } from '../../errors.js'
+import { ValidationError } from '../../errors.js'
 import type { Page } from '../../model/schemas.js'
 import type { PageStore, RecrawlQuery } from '../layout.js'
-import { isThrottling } from '../plumbing/aws-errors.js'
+import type { BulkSource } from '../plumbing/bulk-source.js'
+import { MAX_ITEM_BYTES, valueBytes } from '../plumbing/item-size.js'
+import { probePartiql } from '../plumbing/lifecycle.js'
 import { chainedQueryPage, type ListOptions, type ListResult, queryPage } from '../plumbing/listing.js'
-import { forEachConcurrent } from '../plumbing/retry.js'
 import type { PagesAdapter } from './adapter.js'
-import { addToSiteSum, type PageCountDelta, PageCounter } from './page-counter.js'
+import { saveBulkPages } from './bulk-save.js'
+import { type PageCountDelta, PageCounter } from './page-counter.js'
 import { checkedPageWrite, type PageWriteOptions, type PreparedSave, UncertainSaves } from './page-write.js'
 
 /**
@@ -17,6 +19,8 @@ export class Pages implements PageStore {
   private readonly counter: PageCounter
   /** This instance's page saves whose answer was lost (see `UncertainSaves`). */
   private readonly uncertain = new UncertainSaves()
+  /** Whether the engine runs PartiQL batches, asked on the first bulk save. */
+  private partiql: Promise<boolean> | undefined
 
   constructor(private readonly adapter: PagesAdapter) {
     this.counter = new PageCounter(adapter.transport, adapter.countWriters, (siteId, total, live) =>
@@ -77,14 +81,46 @@ export class Pages implements PageStore {
     return (includeTombstones ? counts.total : counts.live) ?? 0
   }
 
-  async saveBulk(pages: Page[]): Promise<number> {
-    const writes = pages.map((page, i) => this.prepareWrite(page, undefined, { label: `pages.${i}` }))
-    const { saved, deltas, failure } = await bulkSave(writes, (write) => write.send(), isThrottling)
-    await this.applyCounts(deltas)
-    if (failure) throw failure
-    return saved
+  /**
+   * See `saveBulkPages`. A sync iterable (a parsed array) has every page's write built and checked
+   * (item size) before any is written; an async one as it is read.
+   */
+  async saveBulk(pages: BulkSource<Page>): Promise<number> {
+    const label = (index: number) => ({ label: `pages.${index}` })
+    if (!(Symbol.asyncIterator in pages)) {
+      let index = 0
+      for (const page of pages) {
+        if (mayPassItemLimit(page)) this.prepareWrite(page, undefined, label(index))
+        index++
+      }
+    }
+    return saveBulkPages(pages, {
+      transport: this.adapter.transport,
+      prepare: (page, index) => this.prepareWrite(page, undefined, label(index)),
+      applyCounts: (deltas) => this.applyCounts(deltas),
+      partiql: (table) => {
+        this.partiql ??= probePartiql(this.adapter.transport, table).catch(() => {
+          this.partiql = undefined // asked again next time: a throttled probe says nothing
+          return false
+        })
+        return this.partiql
+      },
+    })
   }
 }
+
+/**
+ * Whether a page's item could pass DynamoDB's item limit, judged from the page alone: besides its
+ * fields, a page item holds its URL once more (multi-table `full_url` / single-table index keys)
+ * and key and bookkeeping attributes of bounded size (key parts past 256 bytes are hashed), so
+ * below this bound the write's own check (building it) cannot fail and is left to the save.
+ */
+function mayPassItemLimit(page: Page): boolean {
+  return 2 * valueBytes(page) + ITEM_OVERHEAD_BOUND > MAX_ITEM_BYTES
+}
+
+/** Far more than a page item's key, index-key and bookkeeping attributes take. */
+const ITEM_OVERHEAD_BOUND = 16 * 1024
 
 /** The recrawl cutoff: `maxAgeHours` before `now`, or none. */
 function cutoffOf(options: { maxAgeHours?: number; now?: Date } | undefined): Date | null {
@@ -97,46 +133,4 @@ function cutoffOf(options: { maxAgeHours?: number; now?: Date } | undefined): Da
   }
   const now = options.now ?? new Date()
   return new Date(now.getTime() - options.maxAgeHours * 3_600_000)
-}
-
-/** Pages saved at once by a bulk save. */
-const BULK_CONCURRENCY = 16
-
-/**
- * Saves pages concurrently, each with its own atomic revision increment, keeping only the count
- * changes summed per site (never the saved pages: memory stays the input's). Pages throttled past
- * the SDK's retries make one `CapacityError` naming every unsaved pageId; any other error is
- * returned as is. The count changes of the pages that were saved are returned either way, to be
- * applied first.
- */
-async function bulkSave<T extends { pageId: string }>(
-  pages: T[],
-  save: (page: T) => Promise<{ deltas: PageCountDelta[] }>,
-  isThrottling: (error: unknown) => boolean,
-): Promise<{ saved: number; deltas: PageCountDelta[]; failure?: unknown }> {
-  const sums = new Map<string, PageCountDelta>()
-  const failed: { pageId: string; reason: unknown }[] = []
-  let saved = 0
-  await forEachConcurrent(pages, BULK_CONCURRENCY, async (page) => {
-    try {
-      const { deltas } = await save(page)
-      saved++
-      for (const delta of deltas) addToSiteSum(sums, delta)
-    } catch (reason) {
-      failed.push({ pageId: page.pageId, reason })
-    }
-  })
-  const deltas = [...sums.values()]
-  if (failed.length === 0) return { saved, deltas }
-  const other = failed.find((f) => !isThrottling(f.reason))
-  if (other) return { saved, deltas, failure: other.reason }
-  const ids = failed.map((f) => f.pageId)
-  return {
-    saved,
-    deltas,
-    failure: new CapacityError(
-      `${failed.length} of ${pages.length} pages were not saved (throttled); unsaved pageIds: ${ids.join(', ')}`,
-      { unprocessed: ids, cause: failed[0]!.reason },
-    ),
-  }
 }

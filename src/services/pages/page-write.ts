@@ -128,16 +128,7 @@ async function sendPageWrite(
     const output = (await transport.send(new UpdateCommand({ ...input }))) as {
       Attributes?: Record<string, unknown>
     }
-    const old = output.Attributes ?? {}
-    return {
-      revision: Number(old[attributes.revision] ?? 0) + 1,
-      before:
-        old[attributes.firstSeen] === undefined
-          ? null
-          : { isTombstone: old[attributes.isTombstone] === true },
-      token,
-      old,
-    }
+    return outcomeOfApplied(output.Attributes ?? {}, attributes, token)
   } catch (error) {
     if (!isConditionFailure(error)) throw error
     const returned = (error as { Item?: Record<string, unknown> }).Item
@@ -151,6 +142,21 @@ async function sendPageWrite(
         : `${which} is not at revision ${page.expectedRevision}`,
       { cause: error },
     )
+  }
+}
+
+/** The answer of a save applied now, from the values it replaced (UPDATED_OLD; `{}` for a new item). */
+export function outcomeOfApplied(
+  old: Record<string, unknown>,
+  attributes: PageWriteAttributes,
+  token: string,
+): PageWriteOutcome {
+  return {
+    revision: Number(old[attributes.revision] ?? 0) + 1,
+    before:
+      old[attributes.firstSeen] === undefined ? null : { isTombstone: old[attributes.isTombstone] === true },
+    token,
+    old,
   }
 }
 
@@ -205,8 +211,15 @@ export interface PageWriteOptions {
 /** A layout's page save, checked against the item limit, not yet sent. */
 export interface PreparedSave {
   pageId: string
+  /**
+   * The one description of the save: the UpdateItem with its bookkeeping (tokens, pre-image,
+   * conditions). The bulk path's PartiQL statements are built from it.
+   */
+  input: UpdateCommandInput
   /** The saved page and the count changes to apply: its own, and any of an earlier save it found. */
   send(): Promise<{ page: Page; deltas: PageCountDelta[] }>
+  /** What `send` answers when the save was applied elsewhere (a PartiQL statement) and `old` is what it replaced. */
+  completed(old: Record<string, unknown>): { page: Page; deltas: PageCountDelta[] }
 }
 
 /** Saves whose answer was lost past every retry: for each page, their tokens (a few, newest last). */
@@ -256,8 +269,21 @@ export function checkedPageWrite(
   const { revision: _ignored, ...fields } = page
   assertItemFits(write.input, fields, options?.label ?? 'page')
   const key = JSON.stringify([siteId, pageId])
+  const answer = (outcome: PageWriteOutcome) => {
+    const deltas = [pageCountDelta(siteId, outcome.before, page, outcome.token)]
+    // Only a save applied now has the earlier slots as they were (UPDATED_OLD).
+    for (const token of outcome.old ? uncertain.take(key) : []) {
+      const lost =
+        token !== outcome.token && outcome.old && outcomeOfStoredSave(outcome.old, attributes, token)
+      if (lost) {
+        deltas.unshift(pageCountDelta(siteId, lost.before, { isTombstone: endsTombstoned(token) }, token))
+      }
+    }
+    return { page: { ...page, revision: outcome.revision }, deltas }
+  }
   return {
     pageId,
+    input: write.input,
     async send() {
       let outcome: PageWriteOutcome
       try {
@@ -266,17 +292,9 @@ export function checkedPageWrite(
         if (isRetryable(error) && !isThrottling(error)) uncertain.note(key, write.token)
         throw error
       }
-      const deltas = [pageCountDelta(siteId, outcome.before, page, outcome.token)]
-      // Only a save applied now has the earlier slots as they were (UPDATED_OLD).
-      for (const token of outcome.old ? uncertain.take(key) : []) {
-        const lost =
-          token !== outcome.token && outcome.old && outcomeOfStoredSave(outcome.old, attributes, token)
-        if (lost) {
-          deltas.unshift(pageCountDelta(siteId, lost.before, { isTombstone: endsTombstoned(token) }, token))
-        }
-      }
-      return { page: { ...page, revision: outcome.revision }, deltas }
+      return answer(outcome)
     },
+    completed: (old) => answer(outcomeOfApplied(old, attributes, write.token)),
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  BatchExecuteStatementCommand,
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
@@ -31,7 +32,7 @@ export interface LayoutTables {
 export async function initializeTables(
   transport: Transport,
   layout: LayoutTables,
-): Promise<EngineCapabilities> {
+): Promise<Pick<EngineCapabilities, 'transactions' | 'timeToLive'>> {
   await Promise.all(
     layout.definitions.map(async (definition) => {
       try {
@@ -145,6 +146,20 @@ function probeTransactions(transport: Transport, table: string): Promise<boolean
 }
 
 /**
+ * Whether the engine runs PartiQL batches (BatchExecuteStatement: DynamoDB Local and AWS, not
+ * dynalite): a read of a table that does not exist, refused per statement, changing nothing.
+ */
+export function probePartiql(transport: Transport, table: string): Promise<boolean> {
+  return answers(() =>
+    transport.send(
+      new BatchExecuteStatementCommand({
+        Statements: [{ Statement: `SELECT * FROM "${table}-probe-missing" WHERE "pk" = 'probe'` }],
+      }),
+    ),
+  )
+}
+
+/**
  * Whether the engine has the TTL API, changing nothing: a table of the layout whose TTL is on says
  * so; otherwise UpdateTimeToLive on a table that does not exist (refused by any engine that knows
  * the operation, with no effect).
@@ -171,12 +186,13 @@ export async function detectCapabilities(
   transport: Transport,
   tables: string[],
 ): Promise<EngineCapabilities> {
-  if (await transport.isKnownAws()) return { transactions: true, timeToLive: true }
-  const [transactions, timeToLive] = await Promise.all([
+  if (await transport.isKnownAws()) return { transactions: true, timeToLive: true, partiql: true }
+  const [transactions, timeToLive, partiql] = await Promise.all([
     probeTransactions(transport, tables[0]!),
     probeTimeToLive(transport, tables),
+    probePartiql(transport, tables[0]!),
   ])
-  return { transactions, timeToLive }
+  return { transactions, timeToLive, partiql }
 }
 
 /** Every table of the layout, described with a short timeout; never throws. */

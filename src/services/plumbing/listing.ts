@@ -132,7 +132,13 @@ interface QueryRows<T> {
   next: Key | null
 }
 
-/** Up to `limit` items of `query` after `start` (a position a cursor of this query held). */
+/**
+ * Up to `limit` items of `query` after `start` (a position a cursor of this query held). Without a
+ * filter each request asks for what is still wanted (+1). Under a filter DynamoDB's `Limit` counts
+ * items read, not matches, so shrinking it to what is wanted would starve a sparse filter of its
+ * read budget: after the first (full) page each request is sized by the matches per item read so
+ * far, within a budget of `READ_BUDGET` full pages of items read (the most a page read before).
+ */
 async function queryFrom<T>(
   client: DynamoDBClientLike,
   query: PagedQuery<T>,
@@ -140,18 +146,19 @@ async function queryFrom<T>(
   start: Key | undefined,
 ): Promise<QueryRows<T>> {
   const found: { raw: Record<string, unknown>; item: T }[] = []
+  const filtered = query.input.FilterExpression !== undefined
+  const itemBudget = READ_BUDGET * (limit + 1)
+  let scanned = 0
   let from = start
-  for (let request = 0; request < READ_BUDGET; request++) {
-    const output = (await sendQuery(
-      client,
-      query,
-      limit - found.length + 1,
-      from,
-      request === 0 && start,
-    )) as {
+  for (let request = 0; request < READ_BUDGET && scanned < itemBudget; request++) {
+    const wanted = limit - found.length + 1
+    const ask = filtered ? filteredLimit(wanted, found.length, scanned, itemBudget - scanned) : wanted
+    const output = (await sendQuery(client, query, ask, from, request === 0 && start)) as {
       Items?: Record<string, unknown>[]
       LastEvaluatedKey?: Key
+      ScannedCount?: number
     }
+    scanned += output.ScannedCount ?? output.Items?.length ?? 0
     for (const raw of output.Items ?? []) {
       const item = await query.read(raw)
       if (item !== undefined) found.push({ raw, item })
@@ -163,6 +170,15 @@ async function queryFrom<T>(
     from = output.LastEvaluatedKey
   }
   return { rows: found, next: from ?? null }
+}
+
+/**
+ * The `Limit` of a filtered request: the `wanted` matches at the rate seen so far (four times what
+ * was read while nothing matched), at least `wanted`, at most what is left of the item budget.
+ */
+function filteredLimit(wanted: number, matched: number, scanned: number, left: number): number {
+  const estimate = matched === 0 ? scanned * 4 : Math.ceil((wanted * scanned) / matched)
+  return Math.max(1, Math.min(left, Math.max(wanted, estimate)))
 }
 
 /** A start key from a cursor that the engine still refuses (outside the key condition's range) is the cursor's fault. */

@@ -25,16 +25,7 @@ const CLAUSE = /(?<![#:\w])(SET|REMOVE|ADD|DELETE)\s+/g
  * ElectroDB's.
  */
 export function extendUpdate(params: UpdateCommandInput, add: UpdateAdditions): UpdateCommandInput {
-  const clauses = new Map<string, string[]>()
-  const expression = params.UpdateExpression ?? ''
-  const starts = [...expression.matchAll(CLAUSE)]
-  if (expression.trim() !== '' && starts[0]?.index !== expression.search(/\S/)) {
-    throw new StorageError(`Unexpected UpdateExpression: ${expression}`)
-  }
-  starts.forEach((match, i) => {
-    const body = expression.slice(match.index + match[0].length, starts[i + 1]?.index).trim()
-    clauses.set(match[1]!, [...(clauses.get(match[1]!) ?? []), body])
-  })
+  const clauses = updateClauses(params.UpdateExpression ?? '')
   if (add.set?.length) clauses.set('SET', [...add.set, ...(clauses.get('SET') ?? [])])
   if (add.remove?.length) clauses.set('REMOVE', [...add.remove, ...(clauses.get('REMOVE') ?? [])])
   const names = { ...params.ExpressionAttributeNames }
@@ -58,4 +49,18 @@ export function extendUpdate(params: UpdateCommandInput, add: UpdateAdditions): 
     ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
     ...(condition ? { ConditionExpression: condition } : {}),
   }
+}
+
+/** The clauses of an UpdateExpression: SET / REMOVE / ADD / DELETE → the bodies of that clause. */
+export function updateClauses(expression: string): Map<string, string[]> {
+  const clauses = new Map<string, string[]>()
+  const starts = [...expression.matchAll(CLAUSE)]
+  if (expression.trim() !== '' && starts[0]?.index !== expression.search(/\S/)) {
+    throw new StorageError(`Unexpected UpdateExpression: ${expression}`)
+  }
+  starts.forEach((match, i) => {
+    const body = expression.slice(match.index + match[0].length, starts[i + 1]?.index).trim()
+    clauses.set(match[1]!, [...(clauses.get(match[1]!) ?? []), body])
+  })
+  return clauses
 }

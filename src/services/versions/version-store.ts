@@ -4,10 +4,15 @@ import { type Page, PageSchema, type PageVersion, PageVersionSchema } from '../.
 import type { VersionStore } from '../layout.js'
 import { isRetryable } from '../plumbing/aws-errors.js'
 import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
+import { type BulkSource, forEachGroup } from '../plumbing/bulk-source.js'
 import { type ListOptions, type ListResult, pageSize, queryPage } from '../plumbing/listing.js'
 import { toStored } from '../plumbing/stored.js'
 import type { StoredChunk, StoredVersion, VersionAdapter, VersionFields } from './adapter.js'
 import { chunkNo, decodeBody, encodeBody, PAYLOAD_FIELDS, type StoredBody } from './bodies.js'
+
+/** Versions read from a bulk input and written as one group, and groups in flight at once. */
+const BULK_GROUP = 100
+const BULK_LANES = 4
 
 /**
  * Versions, for both layouts: by id, newest first, current (the version its page names), bodies
@@ -33,17 +38,60 @@ export class VersionTable implements VersionStore {
   }
 
   /**
-   * Those whose body fits in their item go in BatchWriteItem requests (retried), then split bodies
-   * one by one, chunks first. When capacity runs out, the rest is not attempted and one
-   * `CapacityError` names every version left unsaved exactly once, those never attempted included.
+   * Read in groups of 100, four at once (memory: the groups, not the input); a sync iterable (a
+   * parsed array) is checked whole (`assertStorable`) before any write. In each group, those whose
+   * body fits in their item go in BatchWriteItem requests (retried), then split bodies one by one,
+   * chunks first. When capacity runs out, nothing more is attempted and one `CapacityError` names
+   * every version left unsaved exactly once, those never attempted included. Any other error stops
+   * the save (no further group is started) and is thrown once the groups started have finished.
    */
-  async saveBulk(versions: PageVersion[]): Promise<number> {
-    this.adapter.assertStorable(versions, (index) => `versions.${index}.versionId`)
+  async saveBulk(versions: BulkSource<PageVersion>): Promise<number> {
+    const path = (start: number) => (index: number) => `versions.${start + index}.versionId`
+    if (!(Symbol.asyncIterator in versions)) {
+      let index = 0
+      for (const version of versions) this.adapter.assertStorable([version], path(index++))
+    }
+    const unsaved = new Set<string>()
+    let read = 0
+    let failure: unknown
+    let stopped: { error: unknown } | undefined
+    await forEachGroup(
+      versions,
+      BULK_GROUP,
+      BULK_LANES,
+      async (group, start) => {
+        read += group.length
+        if (failure !== undefined) {
+          for (const version of group) unsaved.add(version.versionId)
+          return
+        }
+        try {
+          this.adapter.assertStorable(group, path(start))
+          const outcome = await this.saveGroup(group)
+          for (const id of outcome.unsaved) unsaved.add(id)
+          failure ??= outcome.failure
+        } catch (error) {
+          stopped ??= { error }
+        }
+      },
+      () => stopped !== undefined,
+    )
+    if (stopped) throw stopped.error
+    if (failure === undefined) return read
+    const ids = [...unsaved]
+    throw new CapacityError(
+      `${ids.length} of ${read} versions were not saved (the retries ran out); unsaved versionIds: ${ids.join(', ')}`,
+      { unprocessed: ids, cause: failure },
+    )
+  }
+
+  /** One group of a bulk save: the unsaved ids when capacity ran out; other errors are thrown. */
+  private async saveGroup(versions: PageVersion[]): Promise<{ unsaved: string[]; failure?: unknown }> {
     const small: PageVersion[] = []
     const split: PageVersion[] = []
     for (const version of versions)
       (encodeBody(version).encoding === 'gzip-chunked' ? split : small).push(version)
-    const unsaved = new Set<string>()
+    const unsaved: string[] = []
     let failure: unknown
     try {
       await batchWrite(
@@ -54,7 +102,7 @@ export class VersionTable implements VersionStore {
     } catch (error) {
       if (!(error instanceof CapacityError)) throw error
       failure = error
-      for (const id of error.unprocessed) unsaved.add(id)
+      unsaved.push(...error.unprocessed)
     }
     for (const version of split) {
       if (failure === undefined) {
@@ -66,14 +114,9 @@ export class VersionTable implements VersionStore {
           failure = error
         }
       }
-      unsaved.add(version.versionId)
+      unsaved.push(version.versionId)
     }
-    if (failure === undefined) return versions.length
-    const ids = [...unsaved]
-    throw new CapacityError(
-      `${ids.length} of ${versions.length} versions were not saved (the retries ran out); unsaved versionIds: ${ids.join(', ')}`,
-      { unprocessed: ids, cause: failure },
-    )
+    return failure === undefined ? { unsaved } : { unsaved, failure }
   }
 
   async get(pageId: string, versionId: string): Promise<PageVersion | null> {
