@@ -43,6 +43,7 @@ export const ClaimOptionsSchema = CallOptionsSchema.extend({
   limit: z.number().int().min(1).max(100).default(10),
   /** Lease length, at least 1 second; default 300. */
   leaseSeconds: z.number().min(1).default(300),
+  domainIntervalMs: z.number().int().nonnegative().optional(),
 })
 
 export const FrontierListOptionsSchema = ListOptionsSchema.extend({ status: FrontierStatusSchema.optional() })

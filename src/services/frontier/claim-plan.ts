@@ -1,0 +1,93 @@
+/**
+ * What one backend instance remembers between its claims, so that claims neither fight nor walk
+ * empty shards. Nothing here decides who gets an item (the conditional take does): it only orders
+ * the candidates a claim tries and the shards it reads.
+ *
+ * - Spread: a worker that lost a race for an item takes from a random place among the first
+ *   `spread` claimable candidates instead of the head, so concurrent claimers pick different
+ *   items. A lost race doubles the run's spread (up to `MAX_SPREAD`), a claim without one shrinks
+ *   it by one; alone, a worker's spread is 1 and it claims in strict queue order.
+ * - Empty shards: a shard whose claim Query found nothing claimable is tried after the others for
+ *   a while (1 s, doubling up to 30 s while it stays empty); when the others yield too little it
+ *   is still read, so an empty claim has looked everywhere.
+ * - Domains: a domain whose politeness write failed (not due) is passed over without a write for
+ *   half the interval; one this instance claimed, for the interval.
+ */
+export const MAX_SPREAD = 64
+const MAX_WINDOW = 100
+const EMPTY_FIRST_MS = 1_000
+const EMPTY_MAX_MS = 30_000
+const DOMAIN_MEMO_LIMIT = 10_000
+
+interface EmptyMark {
+  until: number
+  span: number
+}
+
+export class ClaimPlan {
+  private readonly spreads = new Map<string, number>()
+  private readonly empty = new Map<string, EmptyMark>()
+  private readonly domains = new Map<string, number>()
+
+  /** How many items a claim Query reads: the claim's limit, plus room to spread over. */
+  window(runId: string, limit: number): number {
+    return Math.min(MAX_WINDOW, Math.max(2 * limit, limit + this.spread(runId)))
+  }
+
+  spread(runId: string): number {
+    return this.spreads.get(runId) ?? 1
+  }
+
+  lostRace(runId: string): void {
+    this.spreads.set(runId, Math.min(MAX_SPREAD, this.spread(runId) * 2))
+  }
+
+  claimedWithoutRace(runId: string): void {
+    const spread = this.spread(runId) - 1
+    if (spread <= 1) this.spreads.delete(runId)
+    else this.spreads.set(runId, spread)
+  }
+
+  /**
+   * The candidates in the order they are tried: rotated by a random offset among the first
+   * `spread` (no rotation at spread 1: the head first).
+   */
+  arrange<T>(runId: string, candidates: T[], random = Math.random): T[] {
+    const reach = Math.min(this.spread(runId), candidates.length)
+    if (reach <= 1) return candidates
+    const offset = Math.floor(random() * reach)
+    return [...candidates.slice(offset), ...candidates.slice(0, offset)]
+  }
+
+  /** Shards from the home shard upwards, those recently found empty last. */
+  shardOrder(runId: string, shards: number, home: number, now = Date.now()): number[] {
+    const order = Array.from({ length: shards }, (_, i) => (home + i) % shards)
+    const marked = (shard: number) => (this.empty.get(`${runId}\u0000${shard}`)?.until ?? 0) > now
+    return [...order.filter((s) => !marked(s)), ...order.filter(marked)]
+  }
+
+  sawShard(runId: string, shard: number, claimable: boolean, now = Date.now()): void {
+    const key = `${runId}\u0000${shard}`
+    if (claimable) {
+      this.empty.delete(key)
+      return
+    }
+    const span = Math.min(EMPTY_MAX_MS, (this.empty.get(key)?.span ?? EMPTY_FIRST_MS / 2) * 2)
+    this.empty.set(key, { until: now + span, span })
+  }
+
+  /** Whether this instance knows the domain is not due at `now`. */
+  domainHeld(runId: string, domain: string, now = Date.now()): boolean {
+    const until = this.domains.get(`${runId}\u0000${domain}`)
+    return until !== undefined && until > now
+  }
+
+  holdDomain(runId: string, domain: string, until: number): void {
+    if (this.domains.size >= DOMAIN_MEMO_LIMIT) {
+      const now = Date.now()
+      for (const [key, at] of this.domains) if (at <= now) this.domains.delete(key)
+      if (this.domains.size >= DOMAIN_MEMO_LIMIT) this.domains.clear()
+    }
+    this.domains.set(`${runId}\u0000${domain}`, until)
+  }
+}
