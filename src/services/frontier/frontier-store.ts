@@ -467,7 +467,7 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
     const shards = plan.shardOrder(runId, adapter.shards, adapter.homeShard(claim.workerId))
     async function* pages(): AsyncGenerator<Candidate[]> {
       for (const shard of shards) {
-        const raws = await adapter.claimPage(runId, shard, window, Date.now())
+        const raws = await adapter.claimPage(runId, shard, window, Date.now(), claim.limit)
         const candidates = candidatesOf(raws, read, adapter.stored.lease)
         plan.sawShard(runId, shard, candidates.length > 0)
         yield plan.arrange(runId, candidates)

@@ -149,7 +149,7 @@ function multiTableAdapter(
     },
     shards: 1,
     homeShard: () => 0,
-    claimPage: async (runId, _shard, window, nowMs) => {
+    claimPage: async (runId, _shard, window, nowMs, want) => {
       let items: Record<string, unknown>[]
       try {
         items = await queryItems(ctx, {
@@ -165,7 +165,7 @@ function multiTableAdapter(
         return openByPriority(ctx, runId, window, false)
       }
       const scope = `claim\u0000${runId}`
-      if (items.length >= window || !fallbackDue(scope)) return items
+      if (items.length >= want || !fallbackDue(scope)) return items
       // Best effort: a failed fallback read leaves this claim to what the index gave.
       const others = await openByPriority(ctx, runId, window, true).catch(() => null)
       if (others === null) return items
