@@ -1,7 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { describe, expect, it } from 'vitest'
-import { createStorageBackend, type FrontierItemInput, newRunId } from '../../src/index.js'
+import { FRONTIER_INDEXES } from '../../src/entities/frontier.js'
+import { createStorageBackend, type FrontierItemInput, newRunId, tableDefinitions } from '../../src/index.js'
 import { ENGINES, engineAvailable, MATRIX, useBackend } from '../support/engines.js'
 import { frontierItem } from '../support/fixtures.js'
 
@@ -163,6 +164,51 @@ describe.each(ENGINES.map((engine) => ({ engine })))(
         expect(done.status).toBe('completed')
         const completed = await ctx.backend.getFrontierItems(runId, { status: 'completed' })
         expect(completed.items.map((i) => i.itemId)).toEqual(['ext-2'])
+      })
+
+      it('on tables created before the 0.2 frontier indexes, lists and claims the 0.1 way', async () => {
+        const client = new DynamoDBClient({
+          endpoint: ctx.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'ragcrawl', secretAccessKey: 'local' },
+        })
+        const tablePrefix = `${ctx.config.backend?.tablePrefix}old_`
+        const added: string[] = [FRONTIER_INDEXES.byQueue, FRONTIER_INDEXES.byStatus]
+        for (const definition of tableDefinitions({ backend: { layout: 'multi-table', tablePrefix } })) {
+          const indexes = (definition.GlobalSecondaryIndexes ?? []).filter(
+            (i) => !added.includes(i.IndexName!),
+          )
+          await client.send(
+            new CreateTableCommand({
+              ...definition,
+              GlobalSecondaryIndexes: indexes.length > 0 ? indexes : undefined,
+              AttributeDefinitions: definition.AttributeDefinitions?.filter((a) =>
+                [...(definition.KeySchema ?? []), ...indexes.flatMap((i) => i.KeySchema ?? [])].some(
+                  (k) => k.AttributeName === a.AttributeName,
+                ),
+              ),
+            }),
+          )
+        }
+        const old = createStorageBackend({
+          backend: { endpointUrl: ctx.endpoint, layout: 'multi-table', tablePrefix },
+        })
+        try {
+          const runId = newRunId()
+          await old.enqueueFrontierItems([
+            frontierItem(runId, 's', 'https://e/1', { priority: 1 }),
+            frontierItem(runId, 's', 'https://e/2', { priority: 2 }),
+          ])
+          expect((await old.getFrontierItems(runId, { status: 'pending' })).items.map((i) => i.url)).toEqual([
+            'https://e/2',
+            'https://e/1',
+          ])
+          const got = await old.claimFrontierItems(runId, { workerId: 'w', limit: 5 })
+          expect(got.map((i) => i.url)).toEqual(['https://e/2', 'https://e/1'])
+        } finally {
+          await old.close()
+          client.destroy()
+        }
       })
     })
   },

@@ -62,7 +62,7 @@ export interface FrontierAdapter<Key, Attributes> {
   /**
    * One claim Query of a shard: at most `window` raw items of the claim index from "due at `nowMs`"
    * on (due timed items, then ready items in queue order); finished, scheduled-for-later and leased
-   * items are not read. When it yields fewer than `want`, a layout may add items its index cannot
+   * items are not read; from `start` (a `next` it returned) it reads on. When it yields fewer than `want`, a layout may add items its index cannot
    * hold (the multi-table layout: another tool's, from its fallback read).
    */
   claimPage(
@@ -71,7 +71,8 @@ export interface FrontierAdapter<Key, Attributes> {
     window: number,
     nowMs: number,
     want: number,
-  ): Promise<Record<string, unknown>[]>
+    start?: Record<string, unknown>,
+  ): Promise<{ items: Record<string, unknown>[]; next: Record<string, unknown> | undefined }>
   /**
    * The politeness write of a claim of `domain`: one conditional UpdateItem of the (run, domain)
    * item, setting the last claim instant to `instantMs` when the one stored is at least

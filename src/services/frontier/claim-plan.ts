@@ -5,11 +5,12 @@
  *
  * - Spread: a worker that lost a race for an item takes from a random place among the first
  *   `spread` claimable candidates instead of the head, so concurrent claimers pick different
- *   items. A lost race doubles the run's spread (up to `MAX_SPREAD`), a claim without one shrinks
- *   it by one; alone, a worker's spread is 1 and it claims in strict queue order.
+ *   items. A lost race doubles the run's spread (at least 4, up to `MAX_SPREAD`), a claim without
+ *   one shrinks it by one; alone, a worker's spread is 1 and it claims in strict queue order.
  * - Empty shards: a shard whose claim Query found nothing claimable is tried after the others for
  *   a while (1 s, doubling up to 30 s while it stays empty); when the others yield too little it
- *   is still read, so an empty claim has looked everywhere.
+ *   is still read, unless found empty less than a second ago: so an empty claim has looked at
+ *   every shard within the last second (and a drained run's idle claims cost nothing).
  * - Domains: a domain whose politeness write failed (not due) is passed over without a write for
  *   half the interval; one this instance claimed, for the interval.
  */
@@ -22,7 +23,11 @@ const DOMAIN_MEMO_LIMIT = 10_000
 interface EmptyMark {
   until: number
   span: number
+  checkedAt: number
 }
+
+/** A shard found empty this recently is not read again, even by a claim that found too little. */
+const RECHECK_MS = 1_000
 
 export class ClaimPlan {
   private readonly spreads = new Map<string, number>()
@@ -39,7 +44,7 @@ export class ClaimPlan {
   }
 
   lostRace(runId: string): void {
-    this.spreads.set(runId, Math.min(MAX_SPREAD, this.spread(runId) * 2))
+    this.spreads.set(runId, Math.min(MAX_SPREAD, Math.max(4, this.spread(runId) * 2)))
   }
 
   claimedWithoutRace(runId: string): void {
@@ -73,7 +78,13 @@ export class ClaimPlan {
       return
     }
     const span = Math.min(EMPTY_MAX_MS, (this.empty.get(key)?.span ?? EMPTY_FIRST_MS / 2) * 2)
-    this.empty.set(key, { until: now + span, span })
+    this.empty.set(key, { until: now + span, span, checkedAt: now })
+  }
+
+  /** Found empty less than `RECHECK_MS` ago: a claim skips it (an empty claim costs no request then). */
+  justFoundEmpty(runId: string, shard: number, now = Date.now()): boolean {
+    const mark = this.empty.get(`${runId}\u0000${shard}`)
+    return mark !== undefined && now - mark.checkedAt < RECHECK_MS
   }
 
   /** Whether this instance knows the domain is not due at `now`. */

@@ -17,6 +17,9 @@ import { mapConcurrent } from '../plumbing/retry.js'
 import type { Condition, FrontierAdapter, WhereAttributes, WhereOperations } from './adapter.js'
 import { ClaimPlan } from './claim-plan.js'
 
+/** Claim Queries of one shard at most (re-reading its head after lost races, or reading on). */
+const READS_PER_SHARD = 3
+
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
 export const ALL_STATUSES = FrontierStatusSchema.options
 
@@ -465,23 +468,31 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
     const window = plan.window(runId, claim.limit)
     const read = (raw: Record<string, unknown>) => this.read(raw)
     const shards = plan.shardOrder(runId, adapter.shards, adapter.homeShard(claim.workerId))
+    let losses = 0
     async function* pages(): AsyncGenerator<Candidate[]> {
       for (const shard of shards) {
-        const raws = await adapter.claimPage(runId, shard, window, Date.now(), claim.limit)
-        const candidates = candidatesOf(raws, read, adapter.stored.lease)
-        plan.sawShard(runId, shard, candidates.length > 0)
-        yield plan.arrange(runId, candidates)
+        if (plan.justFoundEmpty(runId, shard)) continue
+        let start: Record<string, unknown> | undefined
+        for (let reads = 0; reads < READS_PER_SHARD; reads++) {
+          const page = await adapter.claimPage(runId, shard, window, Date.now(), claim.limit, start)
+          const candidates = candidatesOf(page.items, read, adapter.stored.lease)
+          plan.sawShard(runId, shard, candidates.length > 0)
+          const lostBefore = losses
+          yield plan.arrange(runId, candidates)
+          if (!page.next) break
+          // After lost races the head moved (the winners' items left it): read it again.
+          start = losses > lostBefore ? undefined : page.next
+        }
       }
     }
-    let lost = false
     const claimed = await takeInOrder(pages(), claim.limit, claim, this.taker, {
       ...(claim.domainIntervalMs === undefined ? {} : { gate: this.gate(runId, claim.domainIntervalMs) }),
       onLost: () => {
-        if (!lost) plan.lostRace(runId)
-        lost = true
+        if (losses === 0) plan.lostRace(runId)
+        losses++
       },
     })
-    if (!lost && claimed.length > 0) plan.claimedWithoutRace(runId)
+    if (losses === 0 && claimed.length > 0) plan.claimedWithoutRace(runId)
     return claimed.sort(compareQueueOrder)
   }
 

@@ -93,6 +93,7 @@ function multiTableAdapter(
     if (found) quiet.delete(scope)
     else quiet.set(scope, Date.now() + FALLBACK_QUIET_MS)
   }
+  const scan = fallbackScan(ctx, fallbackFound)
   const adapter: FrontierAdapter<Key, ReturnType<typeof storedAttributes>> = {
     key: (runId, itemId) => ({ runId, itemId }),
     attributes: storedAttributes,
@@ -149,28 +150,26 @@ function multiTableAdapter(
     },
     shards: 1,
     homeShard: () => 0,
-    claimPage: async (runId, _shard, window, nowMs, want) => {
-      let items: Record<string, unknown>[]
+    claimPage: async (runId, _shard, window, nowMs, want, start) => {
+      let page: { items: Record<string, unknown>[]; next: Record<string, unknown> | undefined }
       try {
-        items = await queryItems(ctx, {
+        page = await queryItems(ctx, {
           TableName: table,
           IndexName: FRONTIER_INDEXES.byQueue,
           KeyConditionExpression: '#run = :run AND #queue >= :start',
           ExpressionAttributeNames: { '#run': 'run_id', '#queue': 'queue_key' },
           ExpressionAttributeValues: { ':run': runId, ':start': claimStart(nowMs) },
           Limit: window,
+          ExclusiveStartKey: start,
         })
       } catch (error) {
         if (!isMissingIndex(error)) throw error
-        return openByPriority(ctx, runId, window, false)
+        return { items: start ? [] : await openByPriority(ctx, runId, window), next: undefined }
       }
-      const scope = `claim\u0000${runId}`
-      if (items.length >= want || !fallbackDue(scope)) return items
+      if (page.items.length >= want || page.next || !fallbackDue(`claim\u0000${runId}`)) return page
       // Best effort: a failed fallback read leaves this claim to what the index gave.
-      const others = await openByPriority(ctx, runId, window, true).catch(() => null)
-      if (others === null) return items
-      fallbackFound(scope, others.length > 0)
-      return [...items, ...others]
+      const others = await scan.next(runId).catch(() => [])
+      return { items: [...page.items, ...others], next: undefined }
     },
     claimDomain: (runId, domain, instantMs, intervalMs, token) =>
       claimDomainItem(
@@ -204,31 +203,103 @@ function multiTableAdapter(
 }
 
 async function queryItems(ctx: MultiTableContext, input: QueryCommandInput) {
-  const output = (await ctx.transport.send(new QueryCommand(input))) as { Items?: Record<string, unknown>[] }
-  return output.Items ?? []
+  const output = (await ctx.transport.send(new QueryCommand(input))) as {
+    Items?: Record<string, unknown>[]
+    LastEvaluatedKey?: Record<string, unknown>
+  }
+  return { items: output.Items ?? [], next: output.LastEvaluatedKey }
+}
+
+/** Requests a fallback read may add to one claim or one listing page (the cost bounds: limit + 3, 3). */
+const FALLBACK_BUDGET = 2
+
+type StartKey = Record<string, unknown>
+
+/**
+ * Up to `budget` Queries of `run_id-priority-index` from `start`, filtered to items of `statuses`
+ * without the added `queue_order` (another tool's): the raw items found (at most `want`) and where
+ * to go on (null: the index is done).
+ */
+async function unindexedPage(
+  ctx: MultiTableContext,
+  runId: string,
+  statuses: FrontierStatus[],
+  start: StartKey | undefined,
+  want: number,
+  budget = FALLBACK_BUDGET,
+): Promise<{ raws: Record<string, unknown>[]; next: StartKey | null }> {
+  const query = byPriority(ctx.names.frontier, runId)
+  const values = Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status]))
+  const input = {
+    ...query,
+    FilterExpression: `(${Object.keys(values)
+      .map((v) => `#status = ${v}`)
+      .join(' OR ')}) AND attribute_not_exists(#order)`,
+    ExpressionAttributeNames: {
+      ...query.ExpressionAttributeNames,
+      '#status': 'status',
+      '#order': 'queue_order',
+    },
+    ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ...values },
+    Limit: 100,
+  }
+  const raws: Record<string, unknown>[] = []
+  let from = start
+  for (let request = 0; request < budget; request++) {
+    const output = (await ctx.transport.send(new QueryCommand({ ...input, ExclusiveStartKey: from }))) as {
+      Items?: Record<string, unknown>[]
+      LastEvaluatedKey?: StartKey
+    }
+    for (const raw of output.Items ?? []) {
+      raws.push(raw)
+      if (raws.length >= want) {
+        const next = { run_id: raw.run_id, item_id: raw.item_id, priority: raw.priority }
+        return { raws, next }
+      }
+    }
+    if (!output.LastEvaluatedKey) return { raws, next: null }
+    from = output.LastEvaluatedKey
+  }
+  return { raws, next: from ?? null }
+}
+
+/**
+ * The claims' fallback read, per run: each claim that came up short reads on where the last one
+ * stopped (`FALLBACK_BUDGET` Queries at most), wrapping at the end; a whole pass that found none
+ * quiets it for a minute.
+ */
+function fallbackScan(ctx: MultiTableContext, found: (scope: string, found: boolean) => void) {
+  const positions = new Map<string, { start: StartKey | undefined; found: boolean }>()
+  return {
+    async next(runId: string): Promise<Record<string, unknown>[]> {
+      const at = positions.get(runId) ?? { start: undefined, found: false }
+      const page = await unindexedPage(ctx, runId, ['pending', 'in_progress'], at.start, 100)
+      const seen = at.found || page.raws.length > 0
+      if (page.next === null) {
+        found(`claim\u0000${runId}`, seen)
+        positions.delete(runId)
+      } else positions.set(runId, { start: page.next, found: seen })
+      return page.raws
+    },
+  }
 }
 
 /**
  * Open (pending or in_progress) items of the run from `run_id-priority-index`, highest priority
- * first, until `window` are found or the index ends: with `unindexed`, only those without the added
- * `queue_key` (written by another tool). A filtered read: its cost grows with the run.
+ * first, until `window` are found or the index ends (tables without the added indexes: the 0.1
+ * claim). A filtered read: its cost grows with the run.
  */
 async function openByPriority(
   ctx: MultiTableContext,
   runId: string,
   window: number,
-  unindexed: boolean,
 ): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = []
   const query = byPriority(ctx.names.frontier, runId)
   const input = {
     ...query,
-    FilterExpression: `(#status = :pending OR #status = :leased)${unindexed ? ' AND attribute_not_exists(#queue)' : ''}`,
-    ExpressionAttributeNames: {
-      ...query.ExpressionAttributeNames,
-      '#status': 'status',
-      ...(unindexed ? { '#queue': 'queue_key' } : {}),
-    },
+    FilterExpression: '#status = :pending OR #status = :leased',
+    ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#status': 'status' },
     ExpressionAttributeValues: {
       ...query.ExpressionAttributeValues,
       ':pending': 'pending',
@@ -286,17 +357,20 @@ async function listByStatus(
   const fallbackScope = `list\u0000${runId}\u0000${status}`
   if (at.phase === 'index' && !fallbackDue(fallbackScope)) return { items, cursor: null }
   if (items.length >= limit) return { items, cursor: wrap('fallback', null) }
-  const rest = await listByPriority(
+  const from = at.phase === 'fallback' && at.c !== null ? (JSON.parse(at.c) as StartKey) : undefined
+  const rest = await unindexedPage(
     ctx,
     runId,
-    { limit: limit - items.length, cursor: at.c && at.phase === 'fallback' ? at.c : null, status },
-    read,
-    true,
+    [status],
+    from,
+    limit - items.length,
+    at.phase === 'index' ? FALLBACK_BUDGET : 3,
   )
-  if (at.phase === 'index') fallbackFound(fallbackScope, rest.items.length > 0)
+  const found = rest.raws.flatMap((raw) => read(raw) ?? [])
+  if (from === undefined && rest.next === null) fallbackFound(fallbackScope, found.length > 0)
   return {
-    items: [...items, ...rest.items],
-    cursor: rest.cursor === null ? null : wrap('fallback', rest.cursor),
+    items: [...items, ...found],
+    cursor: rest.next === null ? null : wrap('fallback', JSON.stringify(rest.next)),
   }
 }
 
@@ -306,11 +380,10 @@ async function listByPriority(
   run: string,
   options: (ListOptions & { status?: FrontierStatus }) | undefined,
   read: (raw: Record<string, unknown>) => FrontierItem | undefined,
-  unindexed = false,
 ): Promise<ListResult<FrontierItem>> {
   const status = options?.status
   const limit = pageSize(options)
-  const scope = ['frontier', run, status ?? null, unindexed] // a cursor of another run or status is refused
+  const scope = ['frontier', run, status ?? null] // a cursor of another run or status is refused
   const after = decodeCursor(options?.cursor, QueueCursorSchema, scope)
   const found: FrontierItem[] = []
   let start: Record<string, unknown> | undefined
@@ -318,7 +391,7 @@ async function listByPriority(
   do {
     const output = (await ctx.transport.send(
       new QueryCommand({
-        ...byPriority(ctx.names.frontier, run, status, after?.p, unindexed),
+        ...byPriority(ctx.names.frontier, run, status, after?.p),
         Limit: limit + 1,
         ExclusiveStartKey: start,
       }),
@@ -344,20 +417,15 @@ async function listByPriority(
 }
 
 /** A Query of the run's items, highest priority first, optionally of one status and from a priority down. */
-function byPriority(table: string, run: string, status?: FrontierStatus, atMost?: number, unindexed = false) {
-  const filter = [
-    ...(status ? ['#status = :status'] : []),
-    ...(unindexed ? ['attribute_not_exists(#order)'] : []),
-  ].join(' AND ')
+function byPriority(table: string, run: string, status?: FrontierStatus, atMost?: number) {
   return {
     TableName: table,
     IndexName: FRONTIER_INDEXES.byPriority,
     KeyConditionExpression: atMost === undefined ? '#run = :run' : '#run = :run AND #priority <= :atMost',
     ScanIndexForward: false,
-    ...(filter ? { FilterExpression: filter } : {}),
+    ...(status ? { FilterExpression: '#status = :status' } : {}),
     ExpressionAttributeNames: {
       '#run': 'run_id',
-      ...(unindexed ? { '#order': 'queue_order' } : {}),
       ...(atMost === undefined ? {} : { '#priority': 'priority' }),
       ...(status ? { '#status': 'status' } : {}),
     } as Record<string, string>,

@@ -100,15 +100,15 @@ function singleTableAdapter(
     },
     shards: shards.length,
     homeShard: (workerId) => shardOf(workerId, shards.length),
-    claimPage: async (runId, shard, window, nowMs) => {
+    claimPage: async (runId, shard, window, nowMs, _want, start) => {
       const params = entity.query
         .byQueue({ runKey: keyPart(runId), shard: shardName(shard) })
         .gte({ queueKey: claimStart(nowMs) })
         .params()
-      const output = (await ctx.transport.send(new QueryCommand({ ...params, Limit: window }))) as {
-        Items?: Record<string, unknown>[]
-      }
-      return output.Items ?? []
+      const output = (await ctx.transport.send(
+        new QueryCommand({ ...params, Limit: window, ExclusiveStartKey: start }),
+      )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
+      return { items: output.Items ?? [], next: output.LastEvaluatedKey }
     },
     claimDomain: (runId, domain, instantMs, intervalMs, token) =>
       claimDomainItem(ctx.transport, ctx.table, domainKey(runId, domain), instantMs, intervalMs, token),
