@@ -5,8 +5,8 @@
  *
  * - Spread: a worker that lost a race for an item takes from a random place among the first
  *   `spread` claimable candidates instead of the head, so concurrent claimers pick different
- *   items. A lost race doubles the run's spread (at least 4, up to `MAX_SPREAD`), a claim without
- *   one shrinks it by one; alone, a worker's spread is 1 and it claims in strict queue order.
+ *   items. A lost race doubles the run's spread (at least 16, up to `MAX_SPREAD`); it halves after
+ *   5 s without one; alone, a worker's spread is 1 and it claims in strict queue order.
  * - Empty shards: a shard whose claim Query found nothing claimable is tried after the others for
  *   a while (1 s, doubling up to 30 s while it stays empty); when the others yield too little it
  *   is still read, unless found empty less than a second ago: so an empty claim has looked at
@@ -15,6 +15,9 @@
  *   half the interval; one this instance claimed, for the interval.
  */
 export const MAX_SPREAD = 64
+const FIRST_SPREAD = 16
+/** Without a lost race for this long, the spread halves. */
+const CALM_MS = 5_000
 const MAX_WINDOW = 100
 const EMPTY_FIRST_MS = 1_000
 const EMPTY_MAX_MS = 30_000
@@ -31,6 +34,7 @@ const RECHECK_MS = 1_000
 
 export class ClaimPlan {
   private readonly spreads = new Map<string, number>()
+  private readonly lastLoss = new Map<string, number>()
   private readonly empty = new Map<string, EmptyMark>()
   private readonly domains = new Map<string, number>()
 
@@ -43,12 +47,16 @@ export class ClaimPlan {
     return this.spreads.get(runId) ?? 1
   }
 
-  lostRace(runId: string): void {
-    this.spreads.set(runId, Math.min(MAX_SPREAD, Math.max(4, this.spread(runId) * 2)))
+  lostRace(runId: string, now = Date.now()): void {
+    this.spreads.set(runId, Math.min(MAX_SPREAD, Math.max(FIRST_SPREAD, this.spread(runId) * 2)))
+    this.lastLoss.set(runId, now)
   }
 
-  claimedWithoutRace(runId: string): void {
-    const spread = this.spread(runId) - 1
+  /** A claim without a lost race: the spread halves once no race was lost for `CALM_MS`. */
+  claimedWithoutRace(runId: string, now = Date.now()): void {
+    if (now - (this.lastLoss.get(runId) ?? 0) < CALM_MS) return
+    const spread = Math.floor(this.spread(runId) / 2)
+    this.lastLoss.set(runId, now)
     if (spread <= 1) this.spreads.delete(runId)
     else this.spreads.set(runId, spread)
   }
@@ -85,6 +93,11 @@ export class ClaimPlan {
   justFoundEmpty(runId: string, shard: number, now = Date.now()): boolean {
     const mark = this.empty.get(`${runId}\u0000${shard}`)
     return mark !== undefined && now - mark.checkedAt < RECHECK_MS
+  }
+
+  /** This instance writes items of the run: its shards may hold some now. */
+  forgetEmpty(runId: string): void {
+    for (const key of this.empty.keys()) if (key.startsWith(`${runId}\u0000`)) this.empty.delete(key)
   }
 
   /** Whether this instance knows the domain is not due at `now`. */

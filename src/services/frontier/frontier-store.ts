@@ -440,10 +440,12 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
 
   async save(item: FrontierItem): Promise<FrontierItem> {
     await this.adapter.put(this.attributes(item))
+    this.plan.forgetEmpty(item.runId)
     return item
   }
 
   async enqueue(items: FrontierItem[]): Promise<{ added: number; duplicates: number }> {
+    for (const runId of new Set(items.map((item) => item.runId))) this.plan.forgetEmpty(runId)
     return enqueueEach(
       items,
       (item, guard) => this.adapter.put(this.attributes(item), guard),
