@@ -195,14 +195,14 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
     row: 9,
     name: 'frontier by status (page of 100)',
     keyOrIndex: 'gsi1: pk=run+shard+status, sk=priority',
-    multiTable: 'frontier: run_id-priority-index, filter status',
+    multiTable: 'frontier: added run_status-queue_order-index (+ fallback read on the last page)',
     run: async (b, f) => `${(await b.getFrontierItems(f.runId, { status: 'pending' })).items.length} pending`,
   },
   {
     row: 9,
     name: `claim next ${CLAIM_SIZE}`,
-    keyOrIndex: 'gsi1 Query + conditional UpdateItem per item',
-    multiTable: 'frontier: run_id-priority-index Query + conditional UpdateItem per item',
+    keyOrIndex: 'gsi3 (claim index) Query + conditional UpdateItem per item',
+    multiTable: 'frontier: added run_id-queue_key-index Query + conditional UpdateItem per item',
     run: async (b, f) =>
       `${(await b.claimFrontierItems(f.runId, { workerId: 'pattern-worker', limit: CLAIM_SIZE })).length} claimed`,
   },

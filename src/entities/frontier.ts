@@ -37,13 +37,21 @@ const FRONTIER_FIELDS = {
   [TTL_ATTRIBUTE]: { type: 'number', hidden: true },
   /** Token of the last claim take, status update or enqueue applied: its resend is recognised. */
   writeToken: { type: 'string', hidden: true },
+  /** The claim index's sort key (`queue-key.ts`); `-` once finished (the item leaves the index). */
+  queueKey: { type: 'string', hidden: true },
 } as const
+
+/** The `queueKey` of a finished item: the sparse claim index (gsi3) holds no keys for it. */
+export const NOT_QUEUED = '-'
 
 /**
  * Frontier items. Item: pk = run + shard, sk = item (shard = hash(item) mod frontierShards, so a
  * run's queue can spread over partitions).
  * - gsi1 `byStatus`: pk = run + shard + status, sk = inverted priority + discoveredAt + item
  *   (list by status highest priority first; claim = one Query of the pending partition).
+ * - gsi3 `byQueue` (sparse: open items only): pk = run + shard, sk = `queueKey` — the claim index:
+ *   timed items (scheduled for later, leased) by due time, inverted, then ready items in queue order
+ *   (see `services/frontier/queue-key.ts`); a claim is one Query from "due now" onwards.
  * - gsi4 `members` (keys only): pk = site, to find a site's frontier items when deleting it.
  * Finished items carry `ttl` (epoch seconds) so DynamoDB expires them.
  */
@@ -62,6 +70,10 @@ export function frontierEntity(options: EntityOptions) {
           ['runKey', 'shard', 'status'],
           ['priorityKey', 'discoveredAt', 'itemKey'],
         ),
+        byQueue: secondaryIndex('gsi3', ['runKey', 'shard'], ['queueKey'], {
+          condition: (attributes: { queueKey?: string }) =>
+            attributes.queueKey !== undefined && attributes.queueKey !== NOT_QUEUED,
+        }),
         members: siteMembersIndex(['runKey', 'itemKey']),
       },
     },
@@ -72,17 +84,34 @@ export function frontierEntity(options: EntityOptions) {
 export type FrontierEntity = ReturnType<typeof frontierEntity>
 
 /** The added index of the documented frontier table: a run's items by priority. */
-export const FRONTIER_INDEXES = { byPriority: 'run_id-priority-index' } as const
+export const FRONTIER_INDEXES = {
+  byPriority: 'run_id-priority-index',
+  /** Added in 0.2: the claim index (HASH `run_id`, RANGE `queue_key`, sparse: open items only). */
+  byQueue: 'run_id-queue_key-index',
+  /** Added in 0.2: listing by status (HASH `run_status` = `<status>#<run>`, RANGE `queue_order`). */
+  byStatus: 'run_status-queue_order-index',
+} as const
 
 /**
  * Documented layout: `{prefix}frontier`, HASH `run_id`, RANGE `item_id` (the plain run id: no
- * shards); added GSI `run_id-priority-index` (RANGE `priority`, a number) for listing and claims.
+ * shards); added GSIs `run_id-priority-index` (RANGE `priority`, a number: listing without a
+ * status, and the fallback for items another tool wrote), `run_id-queue_key-index` (claims) and
+ * `run_status-queue_order-index` (listing by status), on the added attributes `queue_key`,
+ * `run_status` and `queue_order`.
  */
 export function frontierTableEntity(options: EntityOptions) {
   return new Entity(
     {
       model: entityModel('frontier'),
-      attributes: snakeFields(FRONTIER_FIELDS),
+      attributes: {
+        ...snakeFields(FRONTIER_FIELDS),
+        ...snakeFields({
+          /** Added in 0.2: `<status>#<runId>`, the HASH key of the listing by status. */
+          runStatus: { type: 'string', hidden: true },
+          /** Added in 0.2: inverted priority + discoveredAt + item id, its RANGE key (queue order). */
+          queueOrder: { type: 'string', hidden: true },
+        }),
+      },
       indexes: {
         byId: { pk: plainKey('run_id', 'runId'), sk: plainKey('item_id', 'itemId') },
       },

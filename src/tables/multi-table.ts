@@ -85,7 +85,9 @@ function table(
  * The documented five tables exactly (keys and the two documented GSIs), plus the added indexes,
  * each keyed on documented attributes only: `site_id-created_at-index` on runs (runs newest
  * first), `site_id-last_crawled-index` on pages (recrawl queue), `run_id-priority-index` on
- * frontier (listing and claims by priority), `site_id-version_id-index` on versions and
+ * frontier (listing without a status), `run_id-queue_key-index` and `run_status-queue_order-index`
+ * on frontier (claims and listing by status, on the added attributes `queue_key`, `run_status`,
+ * `queue_order`: see `services/frontier/queue-key.ts`), `site_id-version_id-index` on versions and
  * `site_id-item_id-index` on frontier (keys only: a site's versions, chunks and frontier items for
  * deleteSite, whatever page or run they belong to).
  */
@@ -116,6 +118,8 @@ export function multiTableDefinitions(config: DynamoDBConfig): CreateTableComman
       'item_id',
       [
         { name: FRONTIER_INDEXES.byPriority, hash: 'run_id', range: 'priority' },
+        { name: FRONTIER_INDEXES.byQueue, hash: 'run_id', range: 'queue_key' },
+        { name: FRONTIER_INDEXES.byStatus, hash: 'run_status', range: 'queue_order' },
         {
           name: SITE_MEMBER_INDEXES.frontier,
           hash: 'site_id',

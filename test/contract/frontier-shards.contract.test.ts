@@ -33,7 +33,7 @@ describe.each(ENGINES.map((engine) => ({ engine })))(
         expect(pending.items).toHaveLength(57)
       })
 
-      it('a claim takes pending items from the home shard on, then expired leases; returns queue order', async () => {
+      it('a claim goes shard by shard from the home shard, in each pending items then expired leases; returns queue order', async () => {
         const runId = newRunId()
         const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s))
         const pending = Array.from({ length: 12 }, (_, i) =>
@@ -58,8 +58,13 @@ describe.each(ENGINES.map((engine) => ({ engine })))(
           [0, 1, 2, 3].flatMap((i) =>
             items.filter((item) => shardOf(item.itemId!, 4) === (home + i) % 4).sort(queueOrder),
           )
-        // Every pending item (home shard first), then the first expired lease in shard order.
-        const expected = [...inShardOrder(pending), ...inShardOrder(expired)].slice(0, 13).sort(queueOrder)
+        // Shard by shard from the home shard (one claim Query each): its pending items in queue
+        // order, then its expired leases.
+        const byShard = [0, 1, 2, 3].flatMap((i) => {
+          const inShard = (item: FrontierItemInput) => shardOf(item.itemId!, 4) === (home + i) % 4
+          return [...pending.filter(inShard).sort(queueOrder), ...expired.filter(inShard).sort(queueOrder)]
+        })
+        const expected = byShard.slice(0, 13).sort(queueOrder)
         const got = await ctx.backend.claimFrontierItems(runId, { workerId, limit: 13 })
         expect(got.map((i) => i.itemId)).toEqual(expected.map((i) => i.itemId))
         // A claim of fewer than a shard holds takes the home shard's best, not the run's best.

@@ -52,6 +52,8 @@ describe.each(ENGINES.map((engine) => ({ engine })))('multi-table specifics — 
         keys: ['HASH:run_id', 'RANGE:item_id'],
         gsis: {
           'run_id-priority-index': ['HASH:run_id', 'RANGE:priority'],
+          'run_id-queue_key-index': ['HASH:run_id', 'RANGE:queue_key'],
+          'run_status-queue_order-index': ['HASH:run_status', 'RANGE:queue_order'],
           'site_id-item_id-index': ['HASH:site_id', 'RANGE:item_id'],
         },
       })

@@ -62,7 +62,7 @@ describe('takeInOrder with a fake taker', () => {
   it('moves past lost races and stops at the limit', async () => {
     const taker = fake(async ({ item }) => (item.itemId === 'a' ? null : item))
     const got = await takeInOrder(
-      [pages([candidate(item('a')), candidate(item('b'))], [candidate(item('c')), candidate(item('d'))])],
+      pages([candidate(item('a')), candidate(item('b'))], [candidate(item('c')), candidate(item('d'))]),
       2,
       claim,
       taker,
@@ -78,7 +78,7 @@ describe('takeInOrder with a fake taker', () => {
       },
       async ({ item }) => item,
     )
-    const got = await takeInOrder([pages([candidate(item('a'))], [candidate(item('b'))])], 2, claim, taker)
+    const got = await takeInOrder(pages([candidate(item('a'))], [candidate(item('b'))]), 2, claim, taker)
     expect(got.map((i) => i.itemId)).toEqual(['a'])
   })
 
@@ -91,7 +91,7 @@ describe('takeInOrder with a fake taker', () => {
         throw new Error('read failed')
       },
     )
-    await expect(takeInOrder([pages([candidate(item('a'))])], 1, claim, taker)).rejects.toThrow('lost answer')
+    await expect(takeInOrder(pages([candidate(item('a'))]), 1, claim, taker)).rejects.toThrow('lost answer')
     expect(taker.released).toEqual(['a'])
   })
 })

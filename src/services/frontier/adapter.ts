@@ -1,5 +1,4 @@
 import type { FrontierItem, FrontierStatus } from '../../model/schemas.js'
-import type { Claim } from '../options.js'
 import type { BatchWrite } from '../plumbing/batch.js'
 import type { ListOptions, ListResult } from '../plumbing/listing.js'
 
@@ -57,8 +56,37 @@ export interface FrontierAdapter<Key, Attributes> {
     options: (ListOptions & { status?: FrontierStatus }) | undefined,
     read: (raw: Record<string, unknown>) => FrontierItem | undefined,
   ): Promise<ListResult<FrontierItem>>
-  /** The claim's passes in the order they are tried, each the raw pages of one Query in queue order. */
-  claimQueries(runId: string, claim: Claim): AsyncIterable<Record<string, unknown>[]>[]
+  /** Partitions of a run's queue (`frontierShards`; 1 in the multi-table layout). */
+  readonly shards: number
+  /** The shard a worker's claims try first. */
+  homeShard(workerId: string): number
+  /**
+   * One claim Query of a shard: at most `window` raw items of the claim index from "due at `nowMs`"
+   * on (due timed items, then ready items in queue order); finished, scheduled-for-later and leased
+   * items are not read; from `start` (a `next` it returned) it reads on. When it yields fewer than `want`, a layout may add items its index cannot
+   * hold (the multi-table layout: another tool's, from its fallback read).
+   */
+  claimPage(
+    runId: string,
+    shard: number,
+    window: number,
+    nowMs: number,
+    want: number,
+    start?: Record<string, unknown>,
+  ): Promise<{ items: Record<string, unknown>[]; next: Record<string, unknown> | undefined }>
+  /**
+   * The politeness write of a claim of `domain`: one conditional UpdateItem of the (run, domain)
+   * item, setting the last claim instant to `instantMs` when the one stored is at least
+   * `intervalMs` older (or absent), or when it already holds `token` (the SDK's resend). True when
+   * the domain was due and is now claimed at `instantMs`.
+   */
+  claimDomain(
+    runId: string,
+    domain: string,
+    instantMs: number,
+    intervalMs: number,
+    token: string,
+  ): Promise<boolean>
   /** The deletes of every item of the run, page by page. */
   deletesOfRun(runId: string): AsyncIterable<BatchWrite[]>
 }

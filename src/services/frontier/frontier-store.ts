@@ -26,6 +26,10 @@ import {
   retryCondition,
   retryToken,
 } from './retries.js'
+import { ClaimPlan } from './claim-plan.js'
+
+/** Claim Queries of one shard at most (re-reading its head after lost races, or reading on). */
+const READS_PER_SHARD = 3
 
 export const TERMINAL_STATUSES: readonly FrontierStatus[] = ['completed', 'failed', 'skipped']
 export const ALL_STATUSES = FrontierStatusSchema.options
@@ -43,12 +47,13 @@ export interface TakeAttempt {
   leaseExpiresAt: string
 }
 
-export function newTakeAttempt(claim: Claim): TakeAttempt {
+export function newTakeAttempt(claim: Claim, claimedAtMs?: number): TakeAttempt {
   const now = Date.now()
   return {
     workerId: claim.workerId,
     token: newWriteToken(),
-    startedAt: new Date(now).toISOString(),
+    // With politeness, the claim's instant is that of its domain write (what other claimers judge by).
+    startedAt: new Date(claimedAtMs ?? now).toISOString(),
     leaseExpiresAt: new Date(now + claim.leaseSeconds * 1000).toISOString(),
   }
 }
@@ -81,23 +86,29 @@ export function isClaimable(item: FrontierItem, now = Date.now()): boolean {
   return item.leaseExpiresAt === null || item.leaseExpiresAt.getTime() < now
 }
 
-/** The claimable items of pages of raw items, each with its stored lease string. */
-export async function* candidatesOf(
-  pages: AsyncIterable<Record<string, unknown>[]>,
+/**
+ * The claimable items of one claim page, each with its stored lease string: pending items, then
+ * expired leases, each in queue order (an item read twice counts once).
+ */
+export function candidatesOf(
+  raws: Record<string, unknown>[],
   read: (raw: Record<string, unknown>) => FrontierItem | undefined,
   leaseAttribute: string,
-): AsyncGenerator<Candidate[]> {
-  for await (const raws of pages) {
-    const now = Date.now()
-    const found: Candidate[] = []
-    for (const raw of raws) {
-      const item = read(raw)
-      if (!item || !isClaimable(item, now)) continue
-      const lease = raw[leaseAttribute]
-      found.push({ item, storedLease: typeof lease === 'string' ? lease : undefined })
-    }
-    yield found
+  now = Date.now(),
+): Candidate[] {
+  const seen = new Set<string>()
+  const pending: Candidate[] = []
+  const expired: Candidate[] = []
+  for (const raw of raws) {
+    const item = read(raw)
+    if (!item || !isClaimable(item, now) || seen.has(item.itemId)) continue
+    seen.add(item.itemId)
+    const lease = raw[leaseAttribute]
+    const candidate = { item, storedLease: typeof lease === 'string' ? lease : undefined }
+    ;(item.status === 'pending' ? pending : expired).push(candidate)
   }
+  const inQueueOrder = (a: Candidate, b: Candidate) => compareQueueOrder(a.item, b.item)
+  return [...pending.sort(inQueueOrder), ...expired.sort(inQueueOrder)]
 }
 
 /** Epoch seconds at which a finished item expires, or `undefined` (open items, or TTL off). */
@@ -262,38 +273,84 @@ export interface Taker {
 }
 
 /**
- * Claims up to `want` candidates, read pass by pass and page by page in queue order: each page's
- * candidates are taken (a conditional write each) in batches of what is still wanted, so of two
- * workers racing for an item exactly one wins, and a lost race moves on to the next candidate.
+ * Politeness of a claim made with `domainIntervalMs`: the shared (run, domain) write made before
+ * each take, and this instance's memory of domains known not to be due.
+ */
+export interface DomainGate {
+  intervalMs: number
+  /** The politeness write: true when the domain was due and is now claimed at `instantMs`. */
+  claim(domain: string, instantMs: number, token: string): Promise<boolean>
+  /** Known not due now (a recent failed write, or this instance's own recent claim). */
+  held(domain: string): boolean
+  hold(domain: string, untilMs: number): void
+}
+
+interface TakeOutcome {
+  item: FrontierItem | null
+  fault?: { error: unknown }
+  /** The take was sent and lost its race. */
+  lost?: boolean
+  /** The domain's politeness write succeeded at this instant (the domain is this claim's now). */
+  slot?: number
+}
+
+/**
+ * Claims up to `want` candidates, page by page in the order given: each page's candidates are
+ * taken (a conditional write each) in batches of what is still wanted, so of two workers racing
+ * for an item exactly one wins, and a lost race moves on to the next candidate (`onLost` hears of
+ * it). With a `gate`, each take is preceded by its domain's politeness write: a batch holds at most
+ * one item per domain, a domain not due is passed over, and one claimed is not claimed twice in
+ * the call (a take that lost its race hands the domain's slot to the next candidate of it).
  *
  * A request that fails ends the claim after its batch, and no item is stranded by it: a take that
- * got no answer is checked (and returned if it landed) or, if even that fails, released. The claim
- * returns what it took, and throws only when it took nothing (an item it could neither check nor
- * release stays leased until its lease ends).
+ * got no answer is checked (and returned if it landed) or, if even that fails, released; a
+ * politeness write that failed sends no take. The claim returns what it took, and throws only when
+ * it took nothing (an item it could neither check nor release stays leased until its lease ends).
  */
 export async function takeInOrder(
-  passes: AsyncIterable<Candidate[]>[],
+  pages: AsyncIterable<Candidate[]>,
   want: number,
   claim: Claim,
   taker: Taker,
+  options: { gate?: DomainGate; onLost?: () => void } = {},
 ): Promise<FrontierItem[]> {
+  const { gate, onLost } = options
   const claimed: FrontierItem[] = []
+  const claimedDomains = new Set<string>()
+  const slots = new Map<string, number>()
   let fault: { error: unknown } | undefined
   try {
-    claiming: for (const pass of passes) {
-      for await (const page of pass) {
-        let candidates = page
-        while (candidates.length > 0 && claimed.length < want) {
-          const batch = candidates.slice(0, want - claimed.length)
-          candidates = candidates.slice(batch.length)
-          for (const outcome of await Promise.all(batch.map((c) => takeOne(c, claim, taker)))) {
-            if (outcome.item) claimed.push(outcome.item)
-            if (outcome.fault) fault ??= outcome.fault
-          }
-          if (fault) break claiming
+    claiming: for await (const page of pages) {
+      let candidates = page
+      while (candidates.length > 0 && claimed.length < want) {
+        const batch: Candidate[] = []
+        const rest: Candidate[] = []
+        const batchDomains = new Set<string>()
+        for (const candidate of candidates) {
+          const domain = candidate.item.domain
+          if (gate && (claimedDomains.has(domain) || (!slots.has(domain) && gate.held(domain)))) continue
+          if (batch.length < want - claimed.length && !(gate && batchDomains.has(domain))) {
+            batch.push(candidate)
+            batchDomains.add(domain)
+          } else rest.push(candidate)
         }
-        if (claimed.length >= want) break claiming
+        candidates = rest
+        const outcomes = await Promise.all(
+          batch.map((c) => takeOne(c, claim, taker, gate, slots.get(c.item.domain))),
+        )
+        for (const [i, outcome] of outcomes.entries()) {
+          const domain = batch[i]!.item.domain
+          if (outcome.item) {
+            claimed.push(outcome.item)
+            claimedDomains.add(domain)
+            slots.delete(domain)
+          } else if (outcome.slot !== undefined) slots.set(domain, outcome.slot)
+          if (outcome.lost) onLost?.()
+          if (outcome.fault) fault ??= outcome.fault
+        }
+        if (fault) break claiming
       }
+      if (claimed.length >= want) break
     }
   } catch (error) {
     fault ??= { error }
@@ -306,10 +363,27 @@ async function takeOne(
   candidate: Candidate,
   claim: Claim,
   taker: Taker,
-): Promise<{ item: FrontierItem | null; fault?: { error: unknown } }> {
-  const attempt = newTakeAttempt(claim)
+  gate: DomainGate | undefined,
+  slot: number | undefined,
+): Promise<TakeOutcome> {
+  let instant = slot
+  if (gate && instant === undefined) {
+    const at = Date.now()
+    try {
+      if (!(await gate.claim(candidate.item.domain, at, newWriteToken()))) {
+        gate.hold(candidate.item.domain, at + gate.intervalMs / 2)
+        return { item: null }
+      }
+    } catch (error) {
+      return { item: null, fault: { error } }
+    }
+    gate.hold(candidate.item.domain, at + gate.intervalMs)
+    instant = at
+  }
+  const attempt = newTakeAttempt(claim, instant)
   try {
-    return { item: await taker.take(candidate, attempt) }
+    const item = await taker.take(candidate, attempt)
+    return item ? { item } : { item: null, lost: true, ...(instant === undefined ? {} : { slot: instant }) }
   } catch (error) {
     return { item: await settleUnanswered(candidate, attempt, taker), fault: { error } }
   }
@@ -398,10 +472,12 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
 
   async save(item: FrontierItem): Promise<FrontierItem> {
     await this.adapter.put(this.attributes(item))
+    this.plan.forgetEmpty(item.runId)
     return item
   }
 
   async enqueue(items: FrontierItem[]): Promise<{ added: number; duplicates: number }> {
+    for (const runId of new Set(items.map((item) => item.runId))) this.plan.forgetEmpty(runId)
     return enqueueEach(
       items,
       (item, guard) => this.adapter.put(this.attributes(item), guard),
@@ -416,13 +492,55 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
     return this.adapter.list(runId, options, (raw) => this.read(raw))
   }
 
-  /** Claims in the adapter's pass order (pending items before expired leases); returns them in queue order. */
+  /**
+   * A claim: one Query of the claim index per shard tried (the home shard first, shards found
+   * empty lately last), each page's claimable items (pending in queue order, then expired leases)
+   * tried in the order `ClaimPlan` gives; returns them in queue order.
+   */
   async claim(runId: string, claim: Claim): Promise<FrontierItem[]> {
-    const passes = this.adapter
-      .claimQueries(runId, claim)
-      .map((pages) => candidatesOf(pages, (raw) => this.read(raw), this.adapter.stored.lease))
-    const claimed = await takeInOrder(passes, claim.limit, claim, this.taker)
+    const { adapter, plan } = this
+    const window = plan.window(runId, claim.limit)
+    const read = (raw: Record<string, unknown>) => this.read(raw)
+    const shards = plan.shardOrder(runId, adapter.shards, adapter.homeShard(claim.workerId))
+    let losses = 0
+    async function* pages(): AsyncGenerator<Candidate[]> {
+      for (const shard of shards) {
+        if (plan.justFoundEmpty(runId, shard)) continue
+        let start: Record<string, unknown> | undefined
+        for (let reads = 0; reads < READS_PER_SHARD; reads++) {
+          const page = await adapter.claimPage(runId, shard, window, Date.now(), claim.limit, start)
+          const candidates = candidatesOf(page.items, read, adapter.stored.lease)
+          plan.sawShard(runId, shard, candidates.length > 0)
+          const lostBefore = losses
+          yield plan.arrange(runId, candidates)
+          if (!page.next) break
+          // After lost races the head moved (the winners' items left it): read it again.
+          start = losses > lostBefore ? undefined : page.next
+        }
+      }
+    }
+    const claimed = await takeInOrder(pages(), claim.limit, claim, this.taker, {
+      ...(claim.domainIntervalMs === undefined ? {} : { gate: this.gate(runId, claim.domainIntervalMs) }),
+      onLost: () => {
+        if (losses === 0) plan.lostRace(runId)
+        losses++
+      },
+    })
+    if (losses === 0 && claimed.length > 0) plan.claimedWithoutRace(runId)
     return claimed.sort(compareQueueOrder)
+  }
+
+  /** What this instance remembers between claims (spread, empty shards, domains not due). */
+  private readonly plan = new ClaimPlan()
+
+  private gate(runId: string, intervalMs: number): DomainGate {
+    return {
+      intervalMs,
+      claim: (domain, instantMs, token) =>
+        this.adapter.claimDomain(runId, domain, instantMs, intervalMs, token),
+      held: (domain) => this.plan.domainHeld(runId, domain),
+      hold: (domain, untilMs) => this.plan.holdDomain(runId, domain, untilMs),
+    }
   }
 
   async updateStatus(

@@ -1,6 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb'
-import { ORIGINAL_ERRORS } from '../../entities/common.js'
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { ORIGINAL_ERRORS, SERVICE } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
+import { NOT_QUEUED } from '../../entities/frontier.js'
 import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
 import type { FrontierItem, FrontierStatus } from '../../model/schemas.js'
 import { mergedQueryPage, type PagedQuery, queryAll, queryPage } from '../plumbing/listing.js'
@@ -9,13 +10,17 @@ import { KEYS, type SingleTableContext } from '../single-table/context.js'
 import type { FrontierAdapter } from './adapter.js'
 import { ALL_STATUSES, FrontierTable } from './frontier-store.js'
 import { retryPolicyOf } from './retries.js'
+import { claimDomainItem } from './politeness.js'
+import { claimStart, queueKeyOf } from './queue-key.js'
+import { queuePlacement } from './queue-write.js'
 
 type Key = { runKey: string; shard: string; itemKey: string }
 
 /**
  * The frontier in the single table: a run's items spread over `frontierShards` partitions; listing
- * by status and claiming read gsi1 (run + shard + status, sorted by priority). A claim tries the
- * worker's home shard first, then the next shards in index order.
+ * by status reads gsi1 (run + shard + status, sorted by priority), claims read the sparse gsi3
+ * (run + shard, sorted by `queueKey`: due first, then ready in queue order). A claim tries the
+ * worker's home shard first, then the next shards (those found empty lately last).
  */
 export class SingleTableFrontier extends FrontierTable<Key, ReturnType<typeof storedAttributes>> {
   constructor(ctx: SingleTableContext) {
@@ -29,6 +34,7 @@ function storedAttributes(item: FrontierItem, key: Key, ttl: number | undefined)
     ...key,
     siteKey: keyPart(item.siteId),
     priorityKey: priorityKey(item.priority),
+    queueKey: queueKeyOf(item, key.itemKey) ?? NOT_QUEUED,
     ttl,
   }
 }
@@ -45,7 +51,8 @@ function singleTableAdapter(
   })
   const statusQuery = (runKey: string, shard: string, status: FrontierStatus) =>
     entity.query.byStatus({ runKey, shard, status })
-  return {
+  const read = (raw: Record<string, unknown>) => formatItem(entity, raw)
+  const adapter: FrontierAdapter<Key, ReturnType<typeof storedAttributes>> = {
     key,
     attributes: (item, ttl) => storedAttributes(item, key(item.runId, item.itemId), ttl),
     stored: { lease: 'leaseExpiresAt', writeToken: 'writeToken' },
@@ -56,9 +63,14 @@ function singleTableAdapter(
       await put.go({ ...ORIGINAL_ERRORS, response: 'none' })
     },
     write: async (how, itemKey, change, condition, response) => {
-      let update = (how === 'update' ? entity.update(itemKey) : entity.patch(itemKey)).set(
-        change.set as never,
+      const queueKey = await queuePlacement(
+        change,
+        itemKey.itemKey,
+        () => adapter.getConsistent(itemKey),
+        read,
       )
+      const set = queueKey === null ? change.set : { ...change.set, queueKey: queueKey ?? NOT_QUEUED }
+      let update = (how === 'update' ? entity.update(itemKey) : entity.patch(itemKey)).set(set as never)
       if (change.remove) update = update.remove(change.remove as never)
       if (change.add) update = update.add(change.add)
       const { data } = await update.where(condition).go({ ...ORIGINAL_ERRORS, response })
@@ -87,28 +99,20 @@ function singleTableAdapter(
       if (partitions.length === 1) return queryPage(ctx.transport, partitions[0]!, options)
       return mergedQueryPage(ctx.transport, partitions, (raw) => String(raw.gsi1sk), options)
     },
-    claimQueries: (runId, claim) => {
-      const runKey = keyPart(runId)
-      const home = shardOf(claim.workerId, ctx.config.frontierShards)
-      const order = shards.map((_, i) => shardName((home + i) % shards.length))
-      const nowIso = new Date().toISOString()
-      return (['pending', 'in_progress'] as const).flatMap((status) =>
-        order.map((shard) => {
-          const query = statusQuery(runKey, shard, status)
-          // An in_progress item counts when its lease ended or it has none.
-          const params =
-            status === 'in_progress'
-              ? query
-                  .where(
-                    (attr, op) =>
-                      `(${op.lt(attr.leaseExpiresAt, nowIso)} OR ${op.notExists(attr.leaseExpiresAt)})`,
-                  )
-                  .params()
-              : query.params()
-          return queryAll(ctx.transport, { ...params, Limit: Math.min(100, claim.limit * 2) })
-        }),
-      )
+    shards: shards.length,
+    homeShard: (workerId) => shardOf(workerId, shards.length),
+    claimPage: async (runId, shard, window, nowMs, _want, start) => {
+      const params = entity.query
+        .byQueue({ runKey: keyPart(runId), shard: shardName(shard) })
+        .gte({ queueKey: claimStart(nowMs) })
+        .params()
+      const output = (await ctx.transport.send(
+        new QueryCommand({ ...params, Limit: window, ExclusiveStartKey: start }),
+      )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
+      return { items: output.Items ?? [], next: output.LastEvaluatedKey }
     },
+    claimDomain: (runId, domain, instantMs, intervalMs, token) =>
+      claimDomainItem(ctx.transport, ctx.table, domainKey(runId, domain), instantMs, intervalMs, token),
     deletesOfRun: async function* (runId) {
       for (const shard of shards) {
         const input = entity.query.byId({ runKey: keyPart(runId), shard }).params()
@@ -125,6 +129,15 @@ function singleTableAdapter(
       }
     },
   }
+  return adapter
+}
+
+/**
+ * The (run, domain) politeness item: a key of its own (no ElectroDB entity, so migration and
+ * listings skip it), one partition per run and domain.
+ */
+function domainKey(runId: string, domain: string) {
+  return { pk: `$${SERVICE}-domain#${keyPart(runId)}#${keyPart(domain)}`, sk: '$domain' }
 }
 
 function shardName(index: number): string {

@@ -3,7 +3,7 @@ import { formatItem } from '../../entities/format-item.js'
 import { fromStored } from '../../model/read.js'
 import { FrontierItemSchema, PageSchema, SiteSchema } from '../../model/schemas.js'
 import { isExpired } from '../frontier/frontier-store.js'
-import type { MultiTableFrontier } from '../frontier/multi-table.js'
+import { DOMAIN_ITEM_PREFIX, type MultiTableFrontier } from '../frontier/multi-table.js'
 import type { LogicalRecord, ReadResult, RecordCodec } from '../migration-codec.js'
 import { urlIndexValue } from '../pages/multi-table.js'
 import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
@@ -77,6 +77,7 @@ export function multiTableRecords(
         }
         case 'frontier': {
           if (isExpired(raw.ttl)) return [{ kind: 'skip', table: 'frontier' }]
+          if (String(raw.item_id).startsWith(DOMAIN_ITEM_PREFIX)) return [{ kind: 'skip' }] // politeness
           const value = fromStored(FrontierItemSchema, formatItem(entities.frontier, raw), 'frontier item')
           return [
             record({ table: 'frontier', value, ...(typeof raw.ttl === 'number' ? { ttl: raw.ttl } : {}) }),

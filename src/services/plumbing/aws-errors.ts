@@ -36,6 +36,11 @@ export function isConditionFailure(error: unknown): boolean {
   return name === 'ConditionalCheckFailedException' || name === 'TransactionCanceledException'
 }
 
+/** A Query on an index the table does not have (tables created by an older version). */
+export function isMissingIndex(error: unknown): boolean {
+  return awsErrorName(error) === 'ValidationException' && /specified index/i.test((error as Error).message)
+}
+
 export function isThrottling(error: unknown): boolean {
   return THROTTLING.has(awsErrorName(error) ?? '')
 }

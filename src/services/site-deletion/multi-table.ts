@@ -2,7 +2,7 @@ import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { SITE_MEMBER_INDEXES } from '../../tables/multi-table.js'
 import type { MultiTableContext } from '../multi-table/context.js'
-import { awsErrorName } from '../plumbing/aws-errors.js'
+import { isMissingIndex } from '../plumbing/aws-errors.js'
 import { queryAll } from '../plumbing/listing.js'
 import type { Members, Row, SiteDeletionAdapter } from './adapter.js'
 
@@ -104,9 +104,4 @@ async function* eachOf(
   for await (const rows of parents) {
     for (const row of rows) yield* children(String(row[attribute]))
   }
-}
-
-/** A Query on an index the table does not have (tables created by an older version). */
-function isMissingIndex(error: unknown): boolean {
-  return awsErrorName(error) === 'ValidationException' && /specified index/i.test((error as Error).message)
 }
