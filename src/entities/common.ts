@@ -1,3 +1,4 @@
+import { Entity, type Schema } from 'electrodb'
 import type { DynamoDBClientLike } from '../config.js'
 
 /**
@@ -40,6 +41,16 @@ export function hiddenKeys<const K extends string>(...names: K[]): Record<K, typ
 /** Every entity's model: `version` is stamped on each item it writes (`__edb_v__`). */
 export function entityModel(entity: string) {
   return { entity, version: '1', service: SERVICE }
+}
+
+/** The ElectroDB entity `name` of the service: its attributes and indexes, typed as given. */
+export function defineEntity<
+  A extends string,
+  F extends string,
+  C extends string,
+  const S extends Omit<Schema<A, F, C>, 'model'>,
+>(name: string, options: EntityOptions, schema: S) {
+  return new Entity({ model: entityModel(name), ...schema }, options)
 }
 
 type SecondaryIndexName = Exclude<keyof typeof SINGLE_TABLE_KEYS, 'primary'>
@@ -110,4 +121,13 @@ export function snakeFields<const A extends Record<string, Attribute>>(
 /** A key that is an attribute's plain value (documented layout): no prefixes, case kept. */
 export function plainKey<const F extends string, const C extends string>(field: F, attribute: C) {
   return { field, composite: [attribute] as [C], template: `\${${attribute}}`, casing: CASE_KEPT }
+}
+
+/** The key builders, by kind: `key.primary`, `key.secondary`, `key.siteMembers`, `key.plain`, `key.hidden`. */
+export const key = {
+  primary: primaryIndex,
+  secondary: secondaryIndex,
+  siteMembers: siteMembersIndex,
+  plain: plainKey,
+  hidden: hiddenKeys,
 }

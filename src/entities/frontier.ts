@@ -1,17 +1,5 @@
-import { Entity } from 'electrodb'
 import { FrontierStatusSchema } from '../model/schemas.js'
-import {
-  type EntityOptions,
-  entityModel,
-  field,
-  hiddenKeys,
-  plainKey,
-  primaryIndex,
-  secondaryIndex,
-  siteMembersIndex,
-  snakeFields,
-  TTL_ATTRIBUTE,
-} from './common.js'
+import { defineEntity, type EntityOptions, field, key, snakeFields, TTL_ATTRIBUTE } from './common.js'
 
 /** The model fields of the logical table, shared by both layouts. */
 const FRONTIER_FIELDS = {
@@ -56,29 +44,25 @@ export const NOT_QUEUED = '-'
  * Finished items carry `ttl` (epoch seconds) so DynamoDB expires them.
  */
 export function frontierEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('frontier'),
-      attributes: {
-        ...hiddenKeys('runKey', 'shard', 'itemKey', 'siteKey', 'priorityKey'),
-        ...FRONTIER_FIELDS,
-      },
-      indexes: {
-        byId: primaryIndex(['runKey', 'shard'], ['itemKey']),
-        byStatus: secondaryIndex(
-          'gsi1',
-          ['runKey', 'shard', 'status'],
-          ['priorityKey', 'discoveredAt', 'itemKey'],
-        ),
-        byQueue: secondaryIndex('gsi3', ['runKey', 'shard'], ['queueKey'], {
-          condition: (attributes: { queueKey?: string }) =>
-            attributes.queueKey !== undefined && attributes.queueKey !== NOT_QUEUED,
-        }),
-        members: siteMembersIndex(['runKey', 'itemKey']),
-      },
+  return defineEntity('frontier', options, {
+    attributes: {
+      ...key.hidden('runKey', 'shard', 'itemKey', 'siteKey', 'priorityKey'),
+      ...FRONTIER_FIELDS,
     },
-    options,
-  )
+    indexes: {
+      byId: key.primary(['runKey', 'shard'], ['itemKey']),
+      byStatus: key.secondary(
+        'gsi1',
+        ['runKey', 'shard', 'status'],
+        ['priorityKey', 'discoveredAt', 'itemKey'],
+      ),
+      byQueue: key.secondary('gsi3', ['runKey', 'shard'], ['queueKey'], {
+        condition: (attributes: { queueKey?: string }) =>
+          attributes.queueKey !== undefined && attributes.queueKey !== NOT_QUEUED,
+      }),
+      members: key.siteMembers(['runKey', 'itemKey']),
+    },
+  })
 }
 
 export type FrontierEntity = ReturnType<typeof frontierEntity>
@@ -100,24 +84,20 @@ export const FRONTIER_INDEXES = {
  * `run_status` and `queue_order`.
  */
 export function frontierTableEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('frontier'),
-      attributes: {
-        ...snakeFields(FRONTIER_FIELDS),
-        ...snakeFields({
-          /** Added in 0.2: `<status>#<runId>`, the HASH key of the listing by status. */
-          runStatus: { type: 'string', hidden: true },
-          /** Added in 0.2: inverted priority + discoveredAt + item id, its RANGE key (queue order). */
-          queueOrder: { type: 'string', hidden: true },
-        }),
-      },
-      indexes: {
-        byId: { pk: plainKey('run_id', 'runId'), sk: plainKey('item_id', 'itemId') },
-      },
+  return defineEntity('frontier', options, {
+    attributes: {
+      ...snakeFields(FRONTIER_FIELDS),
+      ...snakeFields({
+        /** Added in 0.2: `<status>#<runId>`, the HASH key of the listing by status. */
+        runStatus: { type: 'string', hidden: true },
+        /** Added in 0.2: inverted priority + discoveredAt + item id, its RANGE key (queue order). */
+        queueOrder: { type: 'string', hidden: true },
+      }),
     },
-    options,
-  )
+    indexes: {
+      byId: { pk: key.plain('run_id', 'runId'), sk: key.plain('item_id', 'itemId') },
+    },
+  })
 }
 
 export type FrontierTableEntity = ReturnType<typeof frontierTableEntity>

@@ -1,15 +1,4 @@
-import { Entity } from 'electrodb'
-import {
-  type EntityOptions,
-  entityModel,
-  field,
-  hiddenKey,
-  hiddenKeys,
-  plainKey,
-  primaryIndex,
-  secondaryIndex,
-  snakeFields,
-} from './common.js'
+import { defineEntity, type EntityOptions, field, hiddenKey, key, snakeFields } from './common.js'
 
 /** Pages whose `lifeState` is `live` are the non-tombstones. */
 export const LIFE_STATES = ['live', 'tombstone'] as const
@@ -49,28 +38,24 @@ const PAGE_FIELDS = {
  *   (never crawled first, then oldest lastCrawled).
  */
 export function pageEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('webpage'),
-      attributes: {
-        // siteScope is the site again, outside the primary key: an update rebuilds a GSI key only from
-        // attributes it sets, and primary-key attributes cannot be set, so gsi1's partition uses it.
-        ...hiddenKeys('pageKey', 'siteKey', 'siteScope', 'urlKey'),
-        lifeState: { type: LIFE_STATES, required: true, hidden: true },
-        crawlOrder: hiddenKey,
-        ...PAGE_FIELDS,
-      },
-      indexes: {
-        byId: { collection: 'pageVersions', ...primaryIndex(['pageKey'], ['siteKey']) },
-        bySite: secondaryIndex('gsi1', ['siteScope'], ['lifeState', 'pageKey']),
-        byUrl: secondaryIndex('gsi2', ['siteKey', 'urlKey'], []),
-        recrawl: secondaryIndex('gsi3', ['siteKey'], ['crawlOrder', 'pageKey'], {
-          condition: (attributes: { lifeState?: string }) => attributes.lifeState === 'live',
-        }),
-      },
+  return defineEntity('webpage', options, {
+    attributes: {
+      // siteScope is the site again, outside the primary key: an update rebuilds a GSI key only from
+      // attributes it sets, and primary-key attributes cannot be set, so gsi1's partition uses it.
+      ...key.hidden('pageKey', 'siteKey', 'siteScope', 'urlKey'),
+      lifeState: { type: LIFE_STATES, required: true, hidden: true },
+      crawlOrder: hiddenKey,
+      ...PAGE_FIELDS,
     },
-    options,
-  )
+    indexes: {
+      byId: { collection: 'pageVersions', ...key.primary(['pageKey'], ['siteKey']) },
+      bySite: key.secondary('gsi1', ['siteScope'], ['lifeState', 'pageKey']),
+      byUrl: key.secondary('gsi2', ['siteKey', 'urlKey'], []),
+      recrawl: key.secondary('gsi3', ['siteKey'], ['crawlOrder', 'pageKey'], {
+        condition: (attributes: { lifeState?: string }) => attributes.lifeState === 'live',
+      }),
+    },
+  })
 }
 
 export type PageEntity = ReturnType<typeof pageEntity>
@@ -79,14 +64,10 @@ export type PageEntity = ReturnType<typeof pageEntity>
  * O(1) page counts of a site, kept beside the site item (pk = site, sk = `$pagecount_1`).
  */
 export function pageCountEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('pagecount'),
-      attributes: { siteKey: hiddenKey, total: field.num, live: field.num },
-      indexes: { byId: primaryIndex(['siteKey'], []) },
-    },
-    options,
-  )
+  return defineEntity('pagecount', options, {
+    attributes: { siteKey: hiddenKey, total: field.num, live: field.num },
+    indexes: { byId: key.primary(['siteKey'], []) },
+  })
 }
 
 export type PageCountEntity = ReturnType<typeof pageCountEntity>
@@ -102,19 +83,15 @@ export const PAGES_INDEXES = { byUrl: 'url-index', recrawl: 'site_id-last_crawle
  * (see `urlIndexValue`).
  */
 export function pageTableEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('page'),
-      attributes: {
-        ...snakeFields(PAGE_FIELDS),
-        fullUrl: { type: 'string', field: 'full_url' },
-      },
-      indexes: {
-        byId: { pk: plainKey('site_id', 'siteId'), sk: plainKey('page_id', 'pageId') },
-      },
+  return defineEntity('page', options, {
+    attributes: {
+      ...snakeFields(PAGE_FIELDS),
+      fullUrl: { type: 'string', field: 'full_url' },
     },
-    options,
-  )
+    indexes: {
+      byId: { pk: key.plain('site_id', 'siteId'), sk: key.plain('page_id', 'pageId') },
+    },
+  })
 }
 
 export type PageTableEntity = ReturnType<typeof pageTableEntity>

@@ -1,15 +1,5 @@
-import { Entity } from 'electrodb'
 import { RunStatusSchema } from '../model/schemas.js'
-import {
-  type EntityOptions,
-  entityModel,
-  field,
-  hiddenKeys,
-  plainKey,
-  primaryIndex,
-  secondaryIndex,
-  snakeFields,
-} from './common.js'
+import { defineEntity, type EntityOptions, field, key, snakeFields } from './common.js'
 
 /** The model fields of the logical table, shared by both layouts. */
 const RUN_FIELDS = {
@@ -35,17 +25,13 @@ const RUN_FIELDS = {
  *   and the site with its latest runs in one Query).
  */
 export function runEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('run'),
-      attributes: { ...hiddenKeys('runKey', 'siteKey'), ...RUN_FIELDS },
-      indexes: {
-        byId: primaryIndex(['runKey'], []),
-        bySite: secondaryIndex('gsi2', ['siteKey'], ['createdAt', 'runKey'], { collection: 'siteRuns' }),
-      },
+  return defineEntity('run', options, {
+    attributes: { ...key.hidden('runKey', 'siteKey'), ...RUN_FIELDS },
+    indexes: {
+      byId: key.primary(['runKey'], []),
+      bySite: key.secondary('gsi2', ['siteKey'], ['createdAt', 'runKey'], { collection: 'siteRuns' }),
     },
-    options,
-  )
+  })
 }
 
 export type RunEntity = ReturnType<typeof runEntity>
@@ -58,22 +44,18 @@ export const RUNS_INDEXES = { byRun: 'run_id-index', bySiteCreated: 'site_id-cre
  * by id alone) and, added, `site_id-created_at-index` (runs newest first, latest run).
  */
 export function runTableEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('run'),
-      attributes: snakeFields(RUN_FIELDS),
-      indexes: {
-        byId: { pk: plainKey('site_id', 'siteId'), sk: plainKey('run_id', 'runId') },
-        byRun: { index: RUNS_INDEXES.byRun, pk: plainKey('run_id', 'runId') },
-        bySite: {
-          index: RUNS_INDEXES.bySiteCreated,
-          pk: plainKey('site_id', 'siteId'),
-          sk: plainKey('created_at', 'createdAt'),
-        },
+  return defineEntity('run', options, {
+    attributes: snakeFields(RUN_FIELDS),
+    indexes: {
+      byId: { pk: key.plain('site_id', 'siteId'), sk: key.plain('run_id', 'runId') },
+      byRun: { index: RUNS_INDEXES.byRun, pk: key.plain('run_id', 'runId') },
+      bySite: {
+        index: RUNS_INDEXES.bySiteCreated,
+        pk: key.plain('site_id', 'siteId'),
+        sk: key.plain('created_at', 'createdAt'),
       },
     },
-    options,
-  )
+  })
 }
 
 export type RunTableEntity = ReturnType<typeof runTableEntity>

@@ -1,14 +1,4 @@
-import { Entity } from 'electrodb'
-import {
-  type EntityOptions,
-  entityModel,
-  field,
-  hiddenKey,
-  plainKey,
-  primaryIndex,
-  secondaryIndex,
-  snakeFields,
-} from './common.js'
+import { defineEntity, type EntityOptions, field, hiddenKey, key, snakeFields } from './common.js'
 
 /** The model fields of the logical table, shared by both layouts. */
 const SITE_FIELDS = {
@@ -33,18 +23,14 @@ const SITE_FIELDS = {
  * - gsi2 `siteRuns` collection: the site and its runs (site with its latest runs in one Query).
  */
 export function siteEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('site'),
-      attributes: { siteKey: hiddenKey, ...SITE_FIELDS },
-      indexes: {
-        byId: primaryIndex(['siteKey'], []),
-        list: secondaryIndex('gsi1', [], ['createdAt', 'siteKey']),
-        withRuns: secondaryIndex('gsi2', ['siteKey'], [], { collection: 'siteRuns' }),
-      },
+  return defineEntity('site', options, {
+    attributes: { siteKey: hiddenKey, ...SITE_FIELDS },
+    indexes: {
+      byId: key.primary(['siteKey'], []),
+      list: key.secondary('gsi1', [], ['createdAt', 'siteKey']),
+      withRuns: key.secondary('gsi2', ['siteKey'], [], { collection: 'siteRuns' }),
     },
-    options,
-  )
+  })
 }
 
 export type SiteEntity = ReturnType<typeof siteEntity>
@@ -55,20 +41,16 @@ export type SiteEntity = ReturnType<typeof siteEntity>
  * (pages saved before their site) is not a site.
  */
 export function siteTableEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('site'),
-      attributes: {
-        ...snakeFields(SITE_FIELDS),
-        pageCount: { type: 'number', field: 'page_count' },
-        livePageCount: { type: 'number', field: 'live_page_count' },
-      },
-      indexes: {
-        byId: { pk: plainKey('site_id', 'siteId') },
-      },
+  return defineEntity('site', options, {
+    attributes: {
+      ...snakeFields(SITE_FIELDS),
+      pageCount: { type: 'number', field: 'page_count' },
+      livePageCount: { type: 'number', field: 'live_page_count' },
     },
-    options,
-  )
+    indexes: {
+      byId: { pk: key.plain('site_id', 'siteId') },
+    },
+  })
 }
 
 export type SiteTableEntity = ReturnType<typeof siteTableEntity>

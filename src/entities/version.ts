@@ -1,14 +1,4 @@
-import { Entity } from 'electrodb'
-import {
-  type EntityOptions,
-  entityModel,
-  field,
-  hiddenKeys,
-  plainKey,
-  primaryIndex,
-  siteMembersIndex,
-  snakeFields,
-} from './common.js'
+import { defineEntity, type EntityOptions, field, key, snakeFields } from './common.js'
 
 /** How a version's bodies (markdown, html, plainText) are stored. */
 export const BODY_ENCODINGS = ['inline', 'gzip', 'gzip-chunked'] as const
@@ -52,7 +42,7 @@ const VERSION_FIELDS = {
 } as const
 
 /** The key parts of a version and of its chunks, which live in its partition. */
-const VERSION_KEYS = hiddenKeys('pageKey', 'versionKey', 'siteKey')
+const VERSION_KEYS = key.hidden('pageKey', 'versionKey', 'siteKey')
 
 /**
  * Page versions. Item: pk = page, sk = version id (newest first for time-sortable ids), in the
@@ -62,34 +52,26 @@ const VERSION_KEYS = hiddenKeys('pageKey', 'versionKey', 'siteKey')
  * - gsi4 `members` (keys only): pk = site, to find a site's versions when deleting it.
  */
 export function versionEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('version'),
-      attributes: { ...VERSION_KEYS, ...VERSION_FIELDS },
-      indexes: {
-        byId: { collection: 'pageVersions', ...primaryIndex(['pageKey'], ['versionKey']) },
-        members: siteMembersIndex(['pageKey', 'versionKey']),
-      },
+  return defineEntity('version', options, {
+    attributes: { ...VERSION_KEYS, ...VERSION_FIELDS },
+    indexes: {
+      byId: { collection: 'pageVersions', ...key.primary(['pageKey'], ['versionKey']) },
+      members: key.siteMembers(['pageKey', 'versionKey']),
     },
-    options,
-  )
+  })
 }
 
 export type VersionEntity = ReturnType<typeof versionEntity>
 
 /** One slice of a large version's gzipped body: pk = page, sk = version + chunk number. */
 export function versionChunkEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('versionchunk'),
-      attributes: { ...VERSION_KEYS, chunkNo: field.requiredText, data: { type: 'any', required: true } },
-      indexes: {
-        byId: primaryIndex(['pageKey'], ['versionKey', 'chunkNo']),
-        members: siteMembersIndex(['pageKey', 'versionKey', 'chunkNo']),
-      },
+  return defineEntity('versionchunk', options, {
+    attributes: { ...VERSION_KEYS, chunkNo: field.requiredText, data: { type: 'any', required: true } },
+    indexes: {
+      byId: key.primary(['pageKey'], ['versionKey', 'chunkNo']),
+      members: key.siteMembers(['pageKey', 'versionKey', 'chunkNo']),
     },
-    options,
-  )
+  })
 }
 
 export type VersionChunkEntity = ReturnType<typeof versionChunkEntity>
@@ -100,37 +82,29 @@ export type VersionChunkEntity = ReturnType<typeof versionChunkEntity>
  * marked by `chunk_of`, and are skipped by every version read.
  */
 export function versionTableEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('version'),
-      attributes: snakeFields(VERSION_FIELDS),
-      indexes: {
-        byId: { pk: plainKey('page_id', 'pageId'), sk: plainKey('version_id', 'versionId') },
-      },
+  return defineEntity('version', options, {
+    attributes: snakeFields(VERSION_FIELDS),
+    indexes: {
+      byId: { pk: key.plain('page_id', 'pageId'), sk: key.plain('version_id', 'versionId') },
     },
-    options,
-  )
+  })
 }
 
 export type VersionTableEntity = ReturnType<typeof versionTableEntity>
 
 export function versionChunkTableEntity(options: EntityOptions) {
-  return new Entity(
-    {
-      model: entityModel('versionchunk'),
-      attributes: {
-        pageId: { type: 'string', field: 'page_id', required: true },
-        chunkKey: { type: 'string', field: 'version_id', required: true },
-        chunkOf: { type: 'string', field: 'chunk_of', required: true },
-        siteId: { type: 'string', field: 'site_id', required: true },
-        data: { type: 'any', required: true },
-      },
-      indexes: {
-        byId: { pk: plainKey('page_id', 'pageId'), sk: plainKey('version_id', 'chunkKey') },
-      },
+  return defineEntity('versionchunk', options, {
+    attributes: {
+      pageId: { type: 'string', field: 'page_id', required: true },
+      chunkKey: { type: 'string', field: 'version_id', required: true },
+      chunkOf: { type: 'string', field: 'chunk_of', required: true },
+      siteId: { type: 'string', field: 'site_id', required: true },
+      data: { type: 'any', required: true },
     },
-    options,
-  )
+    indexes: {
+      byId: { pk: key.plain('page_id', 'pageId'), sk: key.plain('version_id', 'chunkKey') },
+    },
+  })
 }
 
 export type VersionChunkTableEntity = ReturnType<typeof versionChunkTableEntity>

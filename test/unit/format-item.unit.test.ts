@@ -43,11 +43,26 @@ function valueFor(name: string, definition: Definition, variant: number): unknow
   }
 }
 
+type IndexDefinition = { condition?: unknown; pk?: { composite?: string[] }; sk?: { composite?: string[] } }
+
+/** Composites of sparse (condition) indexes: ElectroDB wants all of them on a put, required or not. */
+function sparseComposites(entity: Buildable): Set<string> {
+  const indexes = Object.values(
+    (entity.schema as { indexes?: Record<string, IndexDefinition> }).indexes ?? {},
+  )
+  return new Set(
+    indexes
+      .filter((index) => index.condition !== undefined)
+      .flatMap((index) => [...(index.pk?.composite ?? []), ...(index.sk?.composite ?? [])]),
+  )
+}
+
 /** A stored item of `entity` written through ElectroDB: every attribute, or only the required ones. */
 function storedItem(entity: Buildable, variant: number, onlyRequired: boolean): Item {
   const input: Item = {}
+  const sparse = sparseComposites(entity)
   for (const [name, definition] of Object.entries(entity.schema.attributes) as [string, Definition][]) {
-    if (onlyRequired && !definition.required) continue
+    if (onlyRequired && !definition.required && !sparse.has(name)) continue
     input[name] = valueFor(name, definition, variant)
   }
   return entity.put(input).params().Item
