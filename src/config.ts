@@ -52,6 +52,11 @@ export const DynamoDBConfigSchema = z
     /** Days a completed/failed/skipped frontier item lives; `null` keeps them forever. */
     frontierTtlDays: z.number().positive().nullable().default(7),
     /**
+     * The change feed delivers a change once it is this old, so that writers whose clocks run
+     * behind by up to this much are never skipped.
+     */
+    changeFeedDelaySeconds: z.number().min(0).max(3600).default(5),
+    /**
      * Single-table only: partitions a run's frontier is spread over. 1 keeps claims exact in
      * priority order at one Query each; more lifts the per-partition write ceiling of a large
      * distributed crawl (claims then prefer the worker's own shard).

@@ -21,12 +21,15 @@ import {
   FrontierListOptionsSchema,
   ListOptionsSchema,
   ListPagesOptionsSchema,
+  FollowPageChangesOptionsSchema,
+  PageChangesOptionsSchema,
   RecrawlOptionsSchema,
   SaveOptionsSchema,
   StatusUpdateOptionsSchema,
   WithRunsOptionsSchema,
   WithVersionsOptionsSchema,
 } from './options.js'
+import { followChanges } from './pages/page-changes.js'
 import { tokenFor } from './pages/page-write.js'
 import { toStorageError } from './plumbing/aws-errors.js'
 import { withoutCredentials } from './plumbing/credentials.js'
@@ -164,6 +167,34 @@ export class LayoutBackend implements StorageBackend {
       return () => this.layout.pages.saveBulk(parsed)
     })
 
+  listPageChanges: StorageBackend['listPageChanges'] = (siteId, options) =>
+    call(
+      'listPageChanges',
+      options,
+      () => {
+        const key = id(siteId, 'siteId')
+        return async (parsed) => {
+          const { items, cursor } = await this.layout.pages.changes(key, parsed)
+          return { items: items.map((item) => item.change), cursor }
+        }
+      },
+      PageChangesOptionsSchema,
+    )
+  followPageChanges: StorageBackend['followPageChanges'] = (siteId, options) => {
+    const key = id(siteId, 'siteId')
+    const parsed = validate(FollowPageChangesOptionsSchema, options ?? {})
+    const { signal, limit } = parsed
+    return followChanges(
+      (cursor) =>
+        call(
+          'followPageChanges',
+          { ...(signal ? { signal } : {}) },
+          () => () => this.layout.pages.changes(key, { cursor, limit }),
+        ),
+      parsed,
+    )
+  }
+
   saveVersion: StorageBackend['saveVersion'] = (version, options) =>
     call('saveVersion', options, () => {
       const parsed = validate(PageVersionSchema, version, 'version')
@@ -228,7 +259,9 @@ export class LayoutBackend implements StorageBackend {
         assertSamePage(parsedPage, parsedVersion)
         return async ({ expectedRevision }) => {
           const { revision: _ignored, ...fields } = parsedPage
+          // A commit points the page at a new version: a change, unless it is that commit again.
           const pageWrite = this.layout.pages.prepareWrite(parsedPage, expectedRevision, {
+            expectChange: true,
             ...(expectedRevision === undefined
               ? {}
               : { token: tokenFor(['commitVersion', fields, expectedRevision]) }),

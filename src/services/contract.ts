@@ -16,21 +16,27 @@ import type {
   CallOptions,
   ClaimOptions,
   CountPagesOptions,
+  FollowPageChangesOptions,
   FrontierListOptions,
   ListOptions,
   ListPagesOptions,
+  PageChangesOptions,
   RecrawlOptions,
   SaveOptions,
   StatusUpdateOptions,
   WithRunsOptions,
   WithVersionsOptions,
 } from './options.js'
+import type { PageChange } from './pages/page-changes.js'
 import type { ListResult } from './plumbing/listing.js'
 
 export type {
   CallOptions,
   ClaimOptions,
   CountPagesOptions,
+  FollowPageChangesOptions,
+  PageChange,
+  PageChangesOptions,
   FrontierListOptions,
   ListOptions,
   ListPagesOptions,
@@ -93,6 +99,16 @@ export interface StorageBackend {
   getPagesNeedingRecrawl(siteId: string, options?: RecrawlOptions): Promise<ListResult<Page>>
   countPages(siteId: string, options?: CountPagesOptions): Promise<number>
   savePagesBulk(pages: PageInput[], options?: CallOptions): Promise<number>
+  /** The change feed: pages created or changed after `cursor`, oldest change first (see API.md). */
+  listPageChanges(
+    siteId: string,
+    options?: PageChangesOptions,
+  ): Promise<{ items: PageChange[]; cursor: string }>
+  /** Follows the feed: each change with the cursor to keep once it is indexed; ends on `signal`. */
+  followPageChanges(
+    siteId: string,
+    options?: FollowPageChangesOptions,
+  ): AsyncIterable<{ change: PageChange; cursor: string }>
 
   // Versions
   saveVersion(version: PageVersionInput, options?: CallOptions): Promise<PageVersion>

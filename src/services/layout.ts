@@ -5,6 +5,7 @@ import type { RecordCodec } from './migration-codec.js'
 import type { Claim } from './options.js'
 import type { PageCountDelta } from './pages/page-counter.js'
 import type { PageWriteOptions, PreparedSave } from './pages/page-write.js'
+import type { ChangesPage, ListChangesOptions } from './pages/page-changes.js'
 import type { LayoutTables } from './plumbing/lifecycle.js'
 import type { ListOptions, ListResult } from './plumbing/listing.js'
 
@@ -53,6 +54,7 @@ export interface PageStore {
   needingRecrawl(siteId: string, options: RecrawlQuery): Promise<ListResult<Page>>
   count(siteId: string, includeTombstones: boolean): Promise<number>
   saveBulk(pages: Page[]): Promise<number>
+  changes(siteId: string, options: ListChangesOptions): Promise<ChangesPage>
 }
 
 export interface VersionStore {

@@ -5,6 +5,7 @@ import { isThrottling } from '../plumbing/aws-errors.js'
 import { chainedQueryPage, type ListOptions, type ListResult, queryPage } from '../plumbing/listing.js'
 import { forEachConcurrent } from '../plumbing/retry.js'
 import type { PagesAdapter } from './adapter.js'
+import { type ChangesPage, type ListChangesOptions, listChanges } from './page-changes.js'
 import { addToSiteSum, type PageCountDelta, PageCounter } from './page-counter.js'
 import { checkedPageWrite, type PageWriteOptions, type PreparedSave, UncertainSaves } from './page-write.js'
 
@@ -75,6 +76,11 @@ export class Pages implements PageStore {
   async count(siteId: string, includeTombstones: boolean): Promise<number> {
     const counts = await this.adapter.readCounts(siteId)
     return (includeTombstones ? counts.total : counts.live) ?? 0
+  }
+
+  /** One call of the change feed: one Query of its index (see `page-changes.ts`). */
+  changes(siteId: string, options: ListChangesOptions): Promise<ChangesPage> {
+    return listChanges(this.adapter.transport, this.adapter.feed, siteId, options, this.adapter.changeFeedDelaySeconds)
   }
 
   async saveBulk(pages: Page[]): Promise<number> {
