@@ -80,17 +80,24 @@ describe.each(MATRIX)('change feed — $layout on $engine', ({ layout, engine })
       expect((await next()).map((c) => c.page.currentVersionId)).toEqual([v.versionId])
       await ctx.backend.commitVersion(committed, v)
       expect(await next()).toEqual([])
-      await ctx.backend.savePagesBulk([{ ...committed, contentHash: 'h3' }, page(siteId, 'https://example.com/q')])
+      await ctx.backend.savePagesBulk([
+        { ...committed, contentHash: 'h3' },
+        page(siteId, 'https://example.com/q'),
+      ])
       expect((await next()).length).toBe(2)
     })
 
     it('a page changed twice appears once, in its latest state; within one call at most once', async () => {
       const siteId = await newSite(ctx.backend)
-      const first = await ctx.backend.savePage(page(siteId, 'https://example.com/twice', { contentHash: 'a' }))
+      const first = await ctx.backend.savePage(
+        page(siteId, 'https://example.com/twice', { contentHash: 'a' }),
+      )
       await ctx.backend.savePage({ ...first, contentHash: 'b' })
       await ctx.backend.savePage(page(siteId, 'https://example.com/other'))
       const { items } = await ctx.backend.listPageChanges(siteId)
-      expect(items.filter((c) => c.page.pageId === first.pageId).map((c) => c.page.contentHash)).toEqual(['b'])
+      expect(items.filter((c) => c.page.pageId === first.pageId).map((c) => c.page.contentHash)).toEqual([
+        'b',
+      ])
       expect(new Set(ids(items)).size).toBe(items.length)
     })
 
@@ -122,7 +129,10 @@ describe.each(MATRIX)('change feed — $layout on $engine', ({ layout, engine })
     it('a cursor of another site, another method, hand-made or empty is a ValidationError', async () => {
       const one = await newSite(ctx.backend)
       const two = await newSite(ctx.backend)
-      await ctx.backend.savePagesBulk([page(one, 'https://example.com/1'), page(one, 'https://example.com/2')])
+      await ctx.backend.savePagesBulk([
+        page(one, 'https://example.com/1'),
+        page(one, 'https://example.com/2'),
+      ])
       const feedCursor = (await ctx.backend.listPageChanges(one, { limit: 1 })).cursor
       const listCursor = (await ctx.backend.listPages(one, { limit: 1 })).cursor
       const bad = [
@@ -209,7 +219,10 @@ describe.each(MATRIX)('change feed delay and writers — $layout on $engine', ({
               for (const [i, url] of urls.entries()) {
                 if (i % 4 !== (w + round) % 4) continue
                 await writer.savePage(
-                  page(siteId, url, { contentHash: `w${w}-r${round}`, isTombstone: round === 4 && i % 3 === 0 }),
+                  page(siteId, url, {
+                    contentHash: `w${w}-r${round}`,
+                    isTombstone: round === 4 && i % 3 === 0,
+                  }),
                 )
               }
             }

@@ -108,7 +108,11 @@ function unchangedVariant(
   page: Page,
 ): UpdateCommandInput {
   const same = sameStateCondition(page)
-  return extendUpdate(input, { condition: same.condition, names: stateNames(attributes), values: same.values })
+  return extendUpdate(input, {
+    condition: same.condition,
+    names: stateNames(attributes),
+    values: same.values,
+  })
 }
 
 /**

@@ -80,7 +80,13 @@ export class Pages implements PageStore {
 
   /** One call of the change feed: one Query of its index (see `page-changes.ts`). */
   changes(siteId: string, options: ListChangesOptions): Promise<ChangesPage> {
-    return listChanges(this.adapter.transport, this.adapter.feed, siteId, options, this.adapter.changeFeedDelaySeconds)
+    return listChanges(
+      this.adapter.transport,
+      this.adapter.feed,
+      siteId,
+      options,
+      this.adapter.changeFeedDelaySeconds,
+    )
   }
 
   async saveBulk(pages: Page[]): Promise<number> {
