@@ -338,7 +338,19 @@ export class LayoutBackend implements StorageBackend {
       ? new AbortError('healthReport: aborted', { cause: signal.reason })
       : undefined
     return withSignal(signal, () =>
-      healthOf(this.layout.transport, this.layout.config, names, names[0]!, refused ?? aborted),
+      healthOf(
+        this.layout.transport,
+        this.layout.config,
+        names,
+        names[0]!,
+        refused ?? aborted,
+        Object.fromEntries(
+          this.layout.tables.definitions.map((d) => [
+            d.TableName!,
+            (d.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName!),
+          ]),
+        ),
+      ),
     )
   }
   healthCheck: StorageBackend['healthCheck'] = async (options) => (await this.healthReport(options)).ok

@@ -53,6 +53,11 @@ export interface TableHealth {
   exists: boolean
   status?: string
   error?: string
+  /**
+   * Indexes of the layout the table lacks (a table created by an older version: 0.1 tables have no
+   * change-feed index, so `listPageChanges` fails on them); absent when none is missing.
+   */
+  missingIndexes?: string[]
 }
 
 export interface EngineCapabilities {

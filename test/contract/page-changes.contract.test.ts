@@ -1,3 +1,4 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb'
 import { describe, expect, it } from 'vitest'
 import {
   createStorageBackend,
@@ -6,7 +7,10 @@ import {
   type StorageBackend,
   ValidationError,
 } from '../../src/index.js'
+import { tableDefinitions } from '../../src/layout-tools/index.js'
+import { uniqueTablePrefix } from '../../src/testing/index.js'
 import { engineAvailable, MATRIX, useBackend } from '../support/engines.js'
+import { loopbackClient } from '../support/fault-client.js'
 import { page, site, uid, version } from '../support/fixtures.js'
 
 // API.md "Change feed for indexers" and the feed rows of "Details of 0.2", sentence by sentence.
@@ -160,6 +164,39 @@ describe.each(MATRIX)('change feed — $layout on $engine', ({ layout, engine })
         expect(ids(changes)).toEqual([later.pageId])
       } finally {
         await other.close()
+      }
+    })
+
+    it('healthReport names the feed index that a table created before 0.2 lacks', async () => {
+      const config = { backend: { endpointUrl: ctx.endpoint, layout, tablePrefix: uniqueTablePrefix('old') } }
+      const feedIndex = layout === 'single-table' ? 'gsi5' : 'site_id-change_marker-index'
+      const client = loopbackClient(ctx.endpoint)
+      const old = createStorageBackend(config)
+      try {
+        for (const definition of tableDefinitions(config)) {
+          const indexes = definition.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== feedIndex) ?? []
+          const used = new Set(
+            [...definition.KeySchema!, ...indexes.flatMap((i) => i.KeySchema!)].map((k) => k.AttributeName),
+          )
+          await client.send(
+            new CreateTableCommand({
+              ...definition,
+              AttributeDefinitions: definition.AttributeDefinitions!.filter((a) => used.has(a.AttributeName)),
+              ...(indexes.length > 0
+                ? { GlobalSecondaryIndexes: indexes }
+                : { GlobalSecondaryIndexes: undefined }),
+            }),
+          )
+        }
+        const report = await old.healthReport()
+        const missing = report.tables.flatMap((t) => t.missingIndexes ?? [])
+        expect(missing).toEqual([feedIndex])
+        expect((await ctx.backend.healthReport()).tables.every((t) => t.missingIndexes === undefined)).toBe(
+          true,
+        )
+      } finally {
+        await old.close()
+        client.destroy()
       }
     })
 
