@@ -143,7 +143,7 @@ export const QUICK_SIZES: BenchSizes = {
   },
   memoryPages: 10_000,
   migrationRecords: [2_000],
-  feedSitePages: [1_000, 10_000],
+  feedSitePages: [1_000, 3_000],
   feedChanges: 100,
 }
 
