@@ -212,7 +212,9 @@ export async function listChanges(
   }
   const full = output.LastEvaluatedKey !== undefined || raws.length >= limit
   const after = full ? last : until
-  return { items, cursor: encodeCursor({ after: after > position ? after : position }, scope) }
+  // Positions are strings (markers): never move back, even if this reader's clock did.
+  const [newest] = [after, position].sort().reverse()
+  return { items, cursor: encodeCursor({ after: newest! }, scope) }
 }
 
 export interface FollowOptions {
