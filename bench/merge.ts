@@ -18,6 +18,7 @@ const SECTION_FIELDS: Record<SectionName, (keyof BenchResults)[]> = {
   crawl: ['crawl'],
   distributed: ['distributed'],
   memory: ['memory', 'migrationMemory'],
+  feed: ['feed'],
 }
 
 type Rows = { engine: string }[]

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 
 export type EngineName = 'dynalite' | 'dynamodb-local'
-export type SectionName = 'patterns' | 'overhead' | 'growth' | 'crawl' | 'distributed' | 'memory'
+export type SectionName = 'patterns' | 'overhead' | 'growth' | 'crawl' | 'distributed' | 'memory' | 'feed'
 
 /** The overhead goal: library throughput at least this share of the raw SDK's, per operation. */
 export const OVERHEAD_GOAL = 0.9
@@ -14,6 +14,7 @@ export const SECTION_NAMES: readonly SectionName[] = [
   'crawl',
   'distributed',
   'memory',
+  'feed',
 ]
 
 /** How much work each section does: the full run, or the quick smoke run. */
@@ -45,6 +46,9 @@ export interface BenchSizes {
   memoryPages: number
   /** Source sizes (records) of the migrations whose peak RSS the memory section reports. */
   migrationRecords: number[]
+  /** Site sizes of the change-feed section, and the changes of its one sync. */
+  feedSitePages: number[]
+  feedChanges: number
 }
 
 export interface DistributedSizes {
@@ -100,6 +104,8 @@ export const FULL_SIZES: BenchSizes = {
   },
   memoryPages: 100_000,
   migrationRecords: [10_000, 100_000],
+  feedSitePages: [1_000, 10_000, 100_000],
+  feedChanges: 100,
 }
 
 /**
@@ -137,6 +143,8 @@ export const QUICK_SIZES: BenchSizes = {
   },
   memoryPages: 10_000,
   migrationRecords: [2_000],
+  feedSitePages: [1_000, 3_000],
+  feedChanges: 100,
 }
 
 export interface BenchOptions {

@@ -15,6 +15,7 @@ import { renderMarkdown } from './report/markdown.js'
 import type { BenchResults } from './report/types.js'
 import { runCrawl } from './sections/crawl.js'
 import { runDistributed } from './sections/distributed.js'
+import { runFeed } from './sections/feed.js'
 import { type GrowthOptions, measureGrowth, type SeededGrowth, seedGrowth } from './sections/growth.js'
 import { runMemory } from './sections/memory.js'
 import { runOverhead } from './sections/overhead.js'
@@ -39,7 +40,7 @@ const QUICK_DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns']
 const DYNAMODB_LOCAL_ON_REQUEST: SectionName[] = ['distributed']
 
 /** Sections that seed thousands of pages: in a quick run, on the first layout only. */
-const HEAVY_SECTIONS: SectionName[] = ['growth', 'crawl', 'memory']
+const HEAVY_SECTIONS: SectionName[] = ['growth', 'crawl', 'memory', 'feed']
 
 function sectionsFor(engine: EngineName, options: BenchOptions): SectionName[] {
   if (engine !== 'dynamodb-local') return options.sections
@@ -181,6 +182,19 @@ async function measureEngine(
       })
     }
   }
+  for (const layout of layoutsFor('feed', options)) {
+    if (!sections.includes('feed')) break
+    await section('feed', layout, async () => {
+      const outcome = await runFeed(engine, layout, {
+        sitePages: sizes.feedSitePages,
+        changes: sizes.feedChanges,
+        log: sub('feed'),
+      })
+      if (!outcome.result) return skip('feed', layout, outcome.skipped ?? 'unavailable')
+      results.feed ??= []
+      results.feed.push(outcome.result)
+    })
+  }
   // Last: in a quick run the growth seeding children are done by then, so they do not share its CPU.
   if (sections.includes('distributed')) {
     await section('distributed', undefined, async () => {
@@ -219,6 +233,7 @@ async function main(): Promise<number> {
     growth: [],
     crawl: [],
     distributed: [],
+    feed: [],
     memory: [],
     migrationMemory: [],
     skipped: [],

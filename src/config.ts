@@ -56,6 +56,11 @@ export const DynamoDBConfigSchema = z
     /** Base of the retry backoff: the nth retry waits this × 2^(n−1) s (capped at 3,600), jittered. */
     frontierRetryDelaySeconds: z.number().nonnegative().default(30),
     /**
+     * The change feed delivers a change once it is this old, so that writers whose clocks run
+     * behind by up to this much are never skipped.
+     */
+    changeFeedDelaySeconds: z.number().min(0).max(3600).default(5),
+    /**
      * Single-table only: partitions a run's frontier is spread over. 1 keeps claims exact in
      * priority order at one Query each; more lifts the per-partition write ceiling of a large
      * distributed crawl (claims then prefer the worker's own shard).

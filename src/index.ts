@@ -43,6 +43,7 @@ export type { EngineCapabilities, HealthReport, StorageBackend, TableHealth } fr
 export { createStorageBackend } from './services/factory.js'
 // Every method's options, named after it (ListPagesOptions, ClaimOptions, …)
 export type * from './services/options.js'
+export type { PageChange } from './services/pages/page-changes.js'
 export type { ListResult } from './services/plumbing/listing.js'
 export type {
   FrontierHandler,

@@ -1,6 +1,7 @@
 import { date, int } from './format.js'
 import { renderCrawl } from './render-crawl.js'
 import { renderDistributed } from './render-distributed.js'
+import { renderFeed } from './render-feed.js'
 import { renderFindings } from './render-findings.js'
 import { renderGrowth } from './render-growth.js'
 import { renderMemory } from './render-memory.js'
@@ -73,6 +74,7 @@ export function renderMarkdown(results: BenchResults): string {
     renderCrawl(results),
     renderMemory(results),
     renderDistributed(results),
+    renderFeed(results),
     errors(results),
   ]
     .filter(Boolean)

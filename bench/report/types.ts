@@ -26,6 +26,8 @@ export interface BenchResults {
   crawl: CrawlResult[]
   /** Absent in files written before the section existed. */
   distributed?: DistributedResult[]
+  /** The change-feed section; absent in files written before it existed. */
+  feed?: FeedResult[]
   memory: MemoryRow[]
   /** Peak RSS of migrations (to be measured by the migration work; see bench/memory/scenarios.ts). */
   migrationMemory: MemoryRow[]
@@ -321,4 +323,24 @@ export interface DistributedResult {
   rowSeconds: number
   cores: number
   rows: DistributedRow[]
+}
+
+/** One indexer sync of `changes` changes in a site of `sitePages` pages: by the feed, and by listing the site. */
+export interface FeedRow {
+  sitePages: number
+  feed: Cost
+  listing: Cost
+  feedMs: number
+  listingMs: number
+  /** Listing requests per feed request, and RCU per feed RCU. */
+  requestRatio: number
+  rcuRatio: number
+}
+
+export interface FeedResult {
+  engine: EngineName
+  layout: LayoutName
+  measuredAt: string
+  changes: number
+  rows: FeedRow[]
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import packageJson from '../../package.json' with { type: 'json' }
 import { registerDemo } from './commands/demo.js'
+import { registerExport } from './commands/export.js'
 import { registerHealth } from './commands/health.js'
 import { registerIamPolicy } from './commands/iam-policy.js'
 import { registerInit } from './commands/init.js'
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIO): Command {
   registerSchema(program, io)
   registerIamPolicy(program, io)
   registerStats(program, io)
+  registerExport(program, io)
   program.addHelpText(
     'after',
     `

@@ -144,6 +144,13 @@ export const ACCESS_PATTERNS: AccessPattern[] = [
       `${(await b.getPagesNeedingRecrawl(f.siteId, { maxAgeHours: 24 })).items.length} pages`,
   },
   {
+    row: 11,
+    name: 'page changes (page of 100)',
+    keyOrIndex: 'gsi5 (sparse, changes): pk=site, sk=changedAt + page',
+    multiTable: 'pages: added site_id-change_marker-index',
+    run: async (b, f) => `${(await b.listPageChanges(f.siteId)).items.length} changes`,
+  },
+  {
     row: 7,
     name: 'count pages',
     keyOrIndex: 'table: counter item pk=site',

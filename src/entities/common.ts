@@ -26,6 +26,8 @@ export const SINGLE_TABLE_KEYS = {
   gsi2: { pk: 'gsi2pk', sk: 'gsi2sk' },
   gsi3: { pk: 'gsi3pk', sk: 'gsi3sk' },
   gsi4: { pk: 'gsi4pk', sk: 'gsi4sk' },
+  /** The change feed (sparse, pages only): written by the page save itself, not by ElectroDB. */
+  gsi5: { pk: 'gsi5pk', sk: 'gsi5sk' },
 } as const
 
 /** The TTL attribute (epoch seconds) set on finished frontier items. */

@@ -73,7 +73,14 @@ export function pageCountEntity(options: EntityOptions) {
 export type PageCountEntity = ReturnType<typeof pageCountEntity>
 
 /** Index names of the documented pages table: the documented GSI on url, and an addition. */
-export const PAGES_INDEXES = { byUrl: 'url-index', recrawl: 'site_id-last_crawled-index' } as const
+export const PAGES_INDEXES = {
+  byUrl: 'url-index',
+  recrawl: 'site_id-last_crawled-index',
+  changes: 'site_id-change_marker-index',
+} as const
+
+/** The multi-table change marker (added attribute): `<changedAt ISO>#<page_id>`, set by a change. */
+export const CHANGE_MARKER = 'change_marker'
 
 /**
  * Documented layout: `{prefix}pages`, HASH `site_id`, RANGE `page_id`; GSI `url-index` (page by

@@ -19,9 +19,11 @@ import {
   ClaimOptionsSchema,
   CountPagesOptionsSchema,
   ExtendLeaseOptionsSchema,
+  FollowPageChangesOptionsSchema,
   FrontierListOptionsSchema,
   ListOptionsSchema,
   ListPagesOptionsSchema,
+  PageChangesOptionsSchema,
   RecrawlOptionsSchema,
   RetryOptionsSchema,
   SaveOptionsSchema,
@@ -29,6 +31,7 @@ import {
   WithRunsOptionsSchema,
   WithVersionsOptionsSchema,
 } from './options.js'
+import { followChanges } from './pages/page-changes.js'
 import { tokenFor } from './pages/page-write.js'
 import { toStorageError } from './plumbing/aws-errors.js'
 import type { BulkSource } from './plumbing/bulk-source.js'
@@ -167,6 +170,34 @@ export class LayoutBackend implements StorageBackend {
       return () => this.layout.pages.saveBulk(parsed)
     })
 
+  listPageChanges: StorageBackend['listPageChanges'] = (siteId, options) =>
+    call(
+      'listPageChanges',
+      options,
+      () => {
+        const key = id(siteId, 'siteId')
+        return async (parsed) => {
+          const { items, cursor } = await this.layout.pages.changes(key, parsed)
+          return { items: items.map((item) => item.change), cursor }
+        }
+      },
+      PageChangesOptionsSchema,
+    )
+  followPageChanges: StorageBackend['followPageChanges'] = (siteId, options) => {
+    const key = id(siteId, 'siteId')
+    const parsed = validate(FollowPageChangesOptionsSchema, options ?? {})
+    const { signal, limit } = parsed
+    return followChanges(
+      (cursor) =>
+        call(
+          'followPageChanges',
+          { ...(signal ? { signal } : {}) },
+          () => () => this.layout.pages.changes(key, { cursor, limit }),
+        ),
+      parsed,
+    )
+  }
+
   saveVersion: StorageBackend['saveVersion'] = (version, options) =>
     call('saveVersion', options, () => {
       const parsed = validate(PageVersionSchema, version, 'version')
@@ -231,7 +262,9 @@ export class LayoutBackend implements StorageBackend {
         assertSamePage(parsedPage, parsedVersion)
         return async ({ expectedRevision }) => {
           const { revision: _ignored, ...fields } = parsedPage
+          // A commit points the page at a new version: a change, unless it is that commit again.
           const pageWrite = this.layout.pages.prepareWrite(parsedPage, expectedRevision, {
+            expectChange: true,
             ...(expectedRevision === undefined
               ? {}
               : { token: tokenFor(['commitVersion', fields, expectedRevision]) }),
@@ -336,7 +369,19 @@ export class LayoutBackend implements StorageBackend {
       ? new AbortError('healthReport: aborted', { cause: signal.reason })
       : undefined
     return withSignal(signal, () =>
-      healthOf(this.layout.transport, this.layout.config, names, names[0]!, refused ?? aborted),
+      healthOf(
+        this.layout.transport,
+        this.layout.config,
+        names,
+        names[0]!,
+        refused ?? aborted,
+        Object.fromEntries(
+          this.layout.tables.definitions.map((d) => [
+            d.TableName!,
+            (d.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName!),
+          ]),
+        ),
+      ),
     )
   }
   healthCheck: StorageBackend['healthCheck'] = async (options) => (await this.healthReport(options)).ok

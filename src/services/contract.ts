@@ -17,9 +17,11 @@ import type {
   ClaimOptions,
   CountPagesOptions,
   ExtendLeaseOptions,
+  FollowPageChangesOptions,
   FrontierListOptions,
   ListOptions,
   ListPagesOptions,
+  PageChangesOptions,
   RecrawlOptions,
   RetryOptions,
   SaveOptions,
@@ -27,6 +29,8 @@ import type {
   WithRunsOptions,
   WithVersionsOptions,
 } from './options.js'
+
+import type { PageChange } from './pages/page-changes.js'
 import type { ListResult } from './plumbing/listing.js'
 
 export interface TableHealth {
@@ -34,6 +38,11 @@ export interface TableHealth {
   exists: boolean
   status?: string
   error?: string
+  /**
+   * Indexes of the layout the table lacks (a table created by an older version: 0.1 tables have no
+   * change-feed index, so `listPageChanges` fails on them); absent when none is missing.
+   */
+  missingIndexes?: string[]
 }
 
 export interface EngineCapabilities {
@@ -87,6 +96,16 @@ export interface StorageBackend {
    * of it is written, and the pages before it stay saved and counted (see docs/data-model.md).
    */
   savePagesBulk(pages: PageInput[] | AsyncIterable<PageInput>, options?: CallOptions): Promise<number>
+  /** The change feed: pages created or changed after `cursor`, oldest change first (see API.md). */
+  listPageChanges(
+    siteId: string,
+    options?: PageChangesOptions,
+  ): Promise<{ items: PageChange[]; cursor: string }>
+  /** Follows the feed: each change with the cursor to keep once it is indexed; ends on `signal`. */
+  followPageChanges(
+    siteId: string,
+    options?: FollowPageChangesOptions,
+  ): AsyncIterable<{ change: PageChange; cursor: string }>
 
   // Versions
   saveVersion(version: PageVersionInput, options?: CallOptions): Promise<PageVersion>

@@ -3,7 +3,11 @@ import type { Transport } from '../engine/transport.js'
 import type { CrawlRun, FrontierItem, FrontierStatus, Page, PageVersion, Site } from '../model/schemas.js'
 import type { StorageBackend } from './contract.js'
 import type { RecordCodec } from './migration-codec.js'
+
 import type { Claim, LeaseExtension, RetryRequest } from './options.js'
+
+import type { ChangesPage, ListChangesOptions } from './pages/page-changes.js'
+
 import type { PageCountDelta } from './pages/page-counter.js'
 import type { PageWriteOptions, PreparedSave } from './pages/page-write.js'
 import type { BulkSource } from './plumbing/bulk-source.js'
@@ -56,6 +60,7 @@ export interface PageStore {
   count(siteId: string, includeTombstones: boolean): Promise<number>
   /** A sync iterable (a parsed array) is checked whole before any write; an async one as it is read. */
   saveBulk(pages: BulkSource<Page>): Promise<number>
+  changes(siteId: string, options: ListChangesOptions): Promise<ChangesPage>
 }
 
 export interface VersionStore {

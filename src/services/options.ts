@@ -88,6 +88,22 @@ export type WithRunsOptions = z.input<typeof WithRunsOptionsSchema>
 
 /** How many newest versions come with the page; default 10. */
 export const WithVersionsOptionsSchema = CallOptionsSchema.extend({ limit: LimitSchema.optional() })
+
+/** `listPageChanges`: a feed cursor (never-null once returned), default limit 100. */
+export const PageChangesOptionsSchema = z.strictObject({
+  cursor: z.string().nullable().optional(),
+  limit: LimitSchema.optional(),
+  signal: SignalSchema.optional(),
+})
+
+/** `followPageChanges`: where to start, how long to wait when caught up, when to stop. */
+export const FollowPageChangesOptionsSchema = PageChangesOptionsSchema.extend({
+  /** Milliseconds to wait before asking again when caught up; default 1,000. */
+  pollMs: z.number().int().min(1).max(3_600_000).optional(),
+})
+
+export type PageChangesOptions = z.input<typeof PageChangesOptionsSchema>
+export type FollowPageChangesOptions = z.input<typeof FollowPageChangesOptionsSchema>
 export type WithVersionsOptions = z.input<typeof WithVersionsOptionsSchema>
 
 /** A claim as the stores get it: defaults applied. */

@@ -5,7 +5,7 @@ import type {
 } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBConfig } from '../config.js'
 import { FRONTIER_INDEXES } from '../entities/frontier.js'
-import { PAGES_INDEXES } from '../entities/page.js'
+import { CHANGE_MARKER, PAGES_INDEXES } from '../entities/page.js'
 import { RUNS_INDEXES } from '../entities/run.js'
 import { billing, throughput } from './billing.js'
 
@@ -84,7 +84,8 @@ function table(
 /**
  * The documented five tables exactly (keys and the two documented GSIs), plus the added indexes,
  * each keyed on documented attributes only: `site_id-created_at-index` on runs (runs newest
- * first), `site_id-last_crawled-index` on pages (recrawl queue), `run_id-priority-index` on
+ * first), `site_id-last_crawled-index` on pages (recrawl queue), `site_id-change_marker-index`
+ * on pages (the change feed, on the added `change_marker`), `run_id-priority-index` on
  * frontier (listing without a status), `run_id-queue_key-index` and `run_status-queue_order-index`
  * on frontier (claims and listing by status, on the added attributes `queue_key`, `run_status`,
  * `queue_order`: see `services/frontier/queue-key.ts`), `site_id-version_id-index` on versions and
@@ -102,6 +103,7 @@ export function multiTableDefinitions(config: DynamoDBConfig): CreateTableComman
     table(config, names.pages, 'site_id', 'page_id', [
       { name: PAGES_INDEXES.byUrl, hash: 'url' },
       { name: PAGES_INDEXES.recrawl, hash: 'site_id', range: 'last_crawled' },
+      { name: PAGES_INDEXES.changes, hash: 'site_id', range: CHANGE_MARKER },
     ]),
     table(config, names.versions, 'page_id', 'version_id', [
       {

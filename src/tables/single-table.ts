@@ -3,10 +3,13 @@ import { type DynamoDBConfig, singleTableName } from '../config.js'
 import { SINGLE_TABLE_KEYS } from '../entities/common.js'
 import { billing, throughput } from './billing.js'
 
-/** Projections per GSI: gsi4 only finds what to delete, so it holds keys only. */
-const GSI_PROJECTIONS = { gsi1: 'ALL', gsi2: 'ALL', gsi3: 'ALL', gsi4: 'KEYS_ONLY' } as const
+/**
+ * Projections per GSI: gsi4 only finds what to delete, so it holds keys only; gsi5 (the change
+ * feed) delivers whole pages.
+ */
+const GSI_PROJECTIONS = { gsi1: 'ALL', gsi2: 'ALL', gsi3: 'ALL', gsi4: 'KEYS_ONLY', gsi5: 'ALL' } as const
 
-/** The one table of the single-table layout, with its four overloaded GSIs. */
+/** The one table of the single-table layout, with its five overloaded GSIs. */
 export function singleTableDefinition(config: DynamoDBConfig): CreateTableCommandInput {
   const gsis = Object.entries(GSI_PROJECTIONS).map(
     ([name, projection]): GlobalSecondaryIndex => ({

@@ -32,6 +32,10 @@ const CALLS = {
   getPagesNeedingRecrawl: (b, x) => b.getPagesNeedingRecrawl(s.siteId, { maxAgeHours: 1, ...x }),
   countPages: (b, x) => b.countPages(s.siteId, x),
   savePagesBulk: (b, x) => b.savePagesBulk([p], x),
+  listPageChanges: (b, x) => b.listPageChanges(s.siteId, { limit: 5, ...x }),
+  followPageChanges: async (b, x) => {
+    for await (const _ of b.followPageChanges(s.siteId, { pollMs: 1, ...x })) break
+  },
   saveVersion: (b, x) => b.saveVersion(v, x),
   getVersion: (b, x) => b.getVersion(p.pageId, v.versionId, x),
   getCurrentVersion: (b, x) => b.getCurrentVersion(p.pageId, x),
@@ -59,6 +63,8 @@ const CALLS = {
 const NEVER_THROW = new Set<Method>(['healthCheck', 'healthReport', 'close'])
 const METHODS = Object.keys(CALLS) as Method[]
 const THROWING = METHODS.filter((m) => !NEVER_THROW.has(m))
+/** followPageChanges ends (no error) when its signal aborts: a stop, not a failure. */
+const ENDS_ON_ABORT = new Set<Method>(['followPageChanges'])
 
 // Type level: every method of the interface has a call (and nothing else does).
 type Missing = Exclude<Method, keyof typeof CALLS>
@@ -88,14 +94,23 @@ describe.each(MATRIX)('every call — $layout on $engine', ({ layout, engine }) 
       },
     )
 
-    it.each(THROWING)('%s: an aborted signal rejects with AbortError and sends nothing', async (method) => {
+    it.each(THROWING.filter((m) => !ENDS_ON_ABORT.has(m)))(
+      '%s: an aborted signal rejects with AbortError and sends nothing',
+      async (method) => {
+        const before = requests()
+        const reason = new DOMException('stop', 'AbortError')
+        const controller = new AbortController()
+        controller.abort(reason)
+        const error = await CALLS[method](ctx.backend, { signal: controller.signal }).catch((e: unknown) => e)
+        expect((error as Error)?.name, method).toBe('AbortError')
+        expect(requests(), method).toBe(before)
+      },
+    )
+
+    it('followPageChanges: an aborted signal ends the iteration and sends nothing', async () => {
       const before = requests()
-      const reason = new DOMException('stop', 'AbortError')
-      const controller = new AbortController()
-      controller.abort(reason)
-      const error = await CALLS[method](ctx.backend, { signal: controller.signal }).catch((e: unknown) => e)
-      expect((error as Error)?.name, method).toBe('AbortError')
-      expect(requests(), method).toBe(before)
+      await expect(CALLS.followPageChanges(ctx.backend, { signal: aborted() })).resolves.toBeUndefined()
+      expect(requests()).toBe(before)
     })
 
     it.each([...NEVER_THROW])('%s: takes { signal } and strict options but never throws', async (method) => {

@@ -42,6 +42,7 @@ describe.each(ENGINES.map((engine) => ({ engine })))('multi-table specifics — 
         gsis: {
           'url-index': ['HASH:url'],
           'site_id-last_crawled-index': ['HASH:site_id', 'RANGE:last_crawled'],
+          'site_id-change_marker-index': ['HASH:site_id', 'RANGE:change_marker'],
         },
       })
       expect(await describeKeys('versions')).toEqual({

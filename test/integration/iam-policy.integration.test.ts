@@ -139,6 +139,8 @@ const METHODS = [
   'getPagesNeedingRecrawl',
   'countPages',
   'savePagesBulk',
+  'listPageChanges',
+  'followPageChanges',
   'saveVersion',
   'getVersion',
   'getCurrentVersion',
@@ -238,6 +240,8 @@ async function workload(backend: StorageBackend, requests: SentRequest[]): Promi
   await backend.getPagesNeedingRecrawl(s.siteId)
   expect(await backend.countPages(s.siteId, { includeTombstones: true })).toBe(32)
   await backend.countPages(s.siteId)
+  const feed = await backend.listPageChanges(s.siteId, { limit: 5 })
+  for await (const _ of backend.followPageChanges(s.siteId, { cursor: feed.cursor, pollMs: 1 })) break
 
   const v1 = await backend.saveVersion(version(p, { runId: r1.runId }))
   const big = await backend.saveVersion(version(p, { runId: r1.runId, markdown: incompressible() }))

@@ -15,6 +15,7 @@ import { batchWrite } from '../plumbing/batch.js'
 import type { ListOptions, ListResult } from '../plumbing/listing.js'
 import { mapConcurrent } from '../plumbing/retry.js'
 import type { Condition, FrontierAdapter, ItemChange, WhereAttributes, WhereOperations } from './adapter.js'
+import { ClaimPlan } from './claim-plan.js'
 import {
   DEFAULT_RETRY_POLICY,
   isRetryable,
@@ -26,7 +27,6 @@ import {
   retryCondition,
   retryToken,
 } from './retries.js'
-import { ClaimPlan } from './claim-plan.js'
 
 /** Claim Queries of one shard at most (re-reading its head after lost races, or reading on). */
 const READS_PER_SHARD = 3

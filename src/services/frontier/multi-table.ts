@@ -20,10 +20,10 @@ import {
 import { toStored } from '../plumbing/stored.js'
 import type { FrontierAdapter } from './adapter.js'
 import { compareQueueOrder, FrontierTable } from './frontier-store.js'
-import { retryPolicyOf } from './retries.js'
 import { claimDomainItem } from './politeness.js'
 import { claimStart, queueKeyOf } from './queue-key.js'
 import { queuePlacement } from './queue-write.js'
+import { retryPolicyOf } from './retries.js'
 
 /**
  * Item ids of the (run, domain) politeness items in the frontier table: reserved, like `!chunk!`

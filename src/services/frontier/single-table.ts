@@ -9,10 +9,10 @@ import { toStored } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from '../single-table/context.js'
 import type { FrontierAdapter } from './adapter.js'
 import { ALL_STATUSES, FrontierTable } from './frontier-store.js'
-import { retryPolicyOf } from './retries.js'
 import { claimDomainItem } from './politeness.js'
 import { claimStart, queueKeyOf } from './queue-key.js'
 import { queuePlacement } from './queue-write.js'
+import { retryPolicyOf } from './retries.js'
 
 type Key = { runKey: string; shard: string; itemKey: string }
 

@@ -2,6 +2,7 @@ import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import type { Transport } from '../../engine/transport.js'
 import type { Page } from '../../model/schemas.js'
 import type { PagedQuery } from '../plumbing/listing.js'
+import type { ChangeFeedAdapter } from './page-changes.js'
 import type { PageWriteAttributes } from './page-write.js'
 
 /**
@@ -26,6 +27,9 @@ export interface PagesAdapter {
   listQuery(siteId: string, includeTombstones: boolean): PagedQuery<Page>
   /** The Queries of the recrawl queue, read one after another: pages last crawled before `cutoff`. */
   recrawlQueries(siteId: string, cutoff: Date | null): PagedQuery<Page>[]
+  /** The change feed's index (its marker is also in `writeAttributes.feed`). */
+  readonly feed: ChangeFeedAdapter
+  readonly changeFeedDelaySeconds: number
 }
 
 /** The ElectroDB update builder's part that conditions a save on the page's revision. */

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto'
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
-import { PAGES_INDEXES } from '../../entities/page.js'
+import { CHANGE_MARKER, PAGES_INDEXES } from '../../entities/page.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, PageSchema } from '../../model/schemas.js'
 import type { MultiTableContext } from '../multi-table/context.js'
 import { queryAll } from '../plumbing/listing.js'
 import { nullFields, toStored } from '../plumbing/stored.js'
 import { expectRevision, type PagesAdapter } from './adapter.js'
+import type { ChangeFeedAttributes } from './page-changes.js'
 import { Pages } from './page-store.js'
 import { earlierTokenNames } from './page-write.js'
 
@@ -17,6 +18,15 @@ const MAX_INDEX_KEY_BYTES = 2048
 const TABLE_KEYS = ['site_id', 'page_id'] as const
 const RECRAWL_KEYS = ['site_id', 'page_id', 'last_crawled'] as const
 const LIVE = '(attribute_not_exists(#tomb) OR #tomb = :false)'
+
+/** The change feed on the added `site_id-change_marker-index` (HASH site_id, RANGE change_marker). */
+const FEED_ATTRIBUTES: ChangeFeedAttributes = {
+  firstSeen: 'first_seen',
+  contentHash: 'content_hash',
+  currentVersionId: 'current_version_id',
+  isTombstone: 'is_tombstone',
+  marker: CHANGE_MARKER,
+}
 
 /**
  * What the documented `url` attribute (the `url-index` key) holds: the URL itself when it fits the
@@ -57,6 +67,7 @@ export function multiTablePages(ctx: MultiTableContext): Pages {
       earlierTokens: earlierTokenNames('write_token', '_'),
       priorFirstSeen: 'prior_first_seen',
       priorIsTombstone: 'prior_is_tombstone',
+      feed: FEED_ATTRIBUTES,
     },
     countWriters: 'page_count_writers',
     saveParams(saved, expectedRevision) {
@@ -123,6 +134,21 @@ export function multiTablePages(ctx: MultiTableContext): Pages {
         read,
       }
     },
+    feed: {
+      attributes: FEED_ATTRIBUTES,
+      query: (siteId, from, to) => ({
+        input: {
+          TableName,
+          IndexName: PAGES_INDEXES.changes,
+          KeyConditionExpression: '#site = :site AND #marker BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#site': 'site_id', '#marker': CHANGE_MARKER },
+          ExpressionAttributeValues: { ':site': siteId, ':from': from, ':to': to },
+        },
+        keyAttributes: [...TABLE_KEYS, CHANGE_MARKER],
+        read,
+      }),
+    },
+    changeFeedDelaySeconds: ctx.config.changeFeedDelaySeconds,
     recrawlQueries(siteId, cutoff) {
       const neverCrawled = {
         input: {

@@ -6,8 +6,11 @@ import { MAX_ITEM_BYTES, valueBytes } from '../plumbing/item-size.js'
 import { probePartiql } from '../plumbing/lifecycle.js'
 import { chainedQueryPage, type ListOptions, type ListResult, queryPage } from '../plumbing/listing.js'
 import type { PagesAdapter } from './adapter.js'
+
 import { saveBulkPages } from './bulk-save.js'
+import { type ChangesPage, type ListChangesOptions, listChanges } from './page-changes.js'
 import { type PageCountDelta, PageCounter } from './page-counter.js'
+
 import { checkedPageWrite, type PageWriteOptions, type PreparedSave, UncertainSaves } from './page-write.js'
 
 /**
@@ -79,6 +82,17 @@ export class Pages implements PageStore {
   async count(siteId: string, includeTombstones: boolean): Promise<number> {
     const counts = await this.adapter.readCounts(siteId)
     return (includeTombstones ? counts.total : counts.live) ?? 0
+  }
+
+  /** One call of the change feed: one Query of its index (see `page-changes.ts`). */
+  changes(siteId: string, options: ListChangesOptions): Promise<ChangesPage> {
+    return listChanges(
+      this.adapter.transport,
+      this.adapter.feed,
+      siteId,
+      options,
+      this.adapter.changeFeedDelaySeconds,
+    )
   }
 
   /**

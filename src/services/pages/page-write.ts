@@ -6,6 +6,7 @@ import type { Page } from '../../model/schemas.js'
 import { isConditionFailure, isRetryable, isThrottling } from '../plumbing/aws-errors.js'
 import { assertItemFits } from '../plumbing/item-size.js'
 import { extendUpdate, ADDED_NAME as P, ADDED_VALUE as V } from '../plumbing/update-expression.js'
+import { type ChangeFeedAttributes, feedAttempts, largestAttempt, likelyChange } from './page-changes.js'
 import { type PageCountDelta, pageCountDelta } from './page-counter.js'
 
 // Replay-safe page saves. When DynamoDB applies an UpdateItem but its answer is lost (a dropped
@@ -34,6 +35,8 @@ export interface PageWriteAttributes {
   priorFirstSeen: string
   /** `isTombstone` before that save (false when it was absent). */
   priorIsTombstone: string
+  /** The change feed's attributes: a save that is a change sets its marker (see `page-changes.ts`). */
+  feed?: ChangeFeedAttributes
 }
 
 /** How many recent saves of a page are recognised when delivered again. */
@@ -56,6 +59,7 @@ export interface PageWriteOutcome {
 
 /** A page save built, not yet sent. */
 export interface PreparedPageWrite {
+  /** The largest of the UpdateItems the save may send (for the size check). */
   input: UpdateCommandInput
   token: string
   send(): Promise<PageWriteOutcome>
@@ -91,6 +95,7 @@ export function preparePageWrite(
   attributes: PageWriteAttributes,
   page: { siteId: string; pageId: string; isTombstone: boolean; expectedRevision: number | undefined },
   baseToken: string = newWriteToken(),
+  feed?: { page: Page; expectChange: boolean },
 ): PreparedPageWrite {
   const token = `${baseToken}${page.isTombstone ? 't' : 'l'}`
   const slots = [attributes.writeToken, ...attributes.earlierTokens]
@@ -114,21 +119,41 @@ export function preparePageWrite(
   })
   input.ReturnValues = 'UPDATED_OLD'
   input.ReturnValuesOnConditionCheckFailure = 'ALL_OLD'
-  return { input, token, send: () => sendPageWrite(transport, input, attributes, page, token) }
+  const changeFeed = attributes.feed && feed ? { ...feed, attributes: attributes.feed } : undefined
+  const attempts = changeFeed
+    ? feedAttempts(input, changeFeed.attributes, changeFeed.page, changeFeed.expectChange)
+    : [() => input]
+  return {
+    input: changeFeed ? largestAttempt(input, changeFeed.attributes, changeFeed.page) : input,
+    token,
+    send: () => sendPageWrite(transport, attempts, attributes, page, token),
+  }
 }
 
+/**
+ * Sends the save's attempts in turn (one, or the change feed's variants), the next only when the
+ * previous failed its condition and the item it returned does not show this save applied.
+ */
 async function sendPageWrite(
   transport: Transport,
-  input: UpdateCommandInput,
+  attempts: (() => UpdateCommandInput)[],
   attributes: PageWriteAttributes,
   page: { siteId: string; pageId: string; expectedRevision: number | undefined },
   token: string,
 ): Promise<PageWriteOutcome> {
-  try {
-    const output = (await transport.send(new UpdateCommand({ ...input }))) as {
-      Attributes?: Record<string, unknown>
+  for (const attempt of attempts.slice(0, -1)) {
+    try {
+      return await sendOnce(transport, attempt(), attributes, token)
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error
+      const returned = (error as { Item?: Record<string, unknown> }).Item
+      const outcome = returned && outcomeOfStoredSave(plainAttributes(returned), attributes, token)
+      if (outcome) return outcome
     }
-    return outcomeOfApplied(output.Attributes ?? {}, attributes, token)
+  }
+  const input = attempts[attempts.length - 1]!()
+  try {
+    return await sendOnce(transport, input, attributes, token)
   } catch (error) {
     if (!isConditionFailure(error)) throw error
     const returned = (error as { Item?: Record<string, unknown> }).Item
@@ -143,6 +168,18 @@ async function sendPageWrite(
       { cause: error },
     )
   }
+}
+
+async function sendOnce(
+  transport: Transport,
+  input: UpdateCommandInput,
+  attributes: PageWriteAttributes,
+  token: string,
+): Promise<PageWriteOutcome> {
+  const output = (await transport.send(new UpdateCommand({ ...input }))) as {
+    Attributes?: Record<string, unknown>
+  }
+  return outcomeOfApplied(output.Attributes ?? {}, attributes, token)
 }
 
 /** The answer of a save applied now, from the values it replaced (UPDATED_OLD; `{}` for a new item). */
@@ -206,6 +243,11 @@ export interface PageWriteOptions {
   label?: string
   /** The save's token; default a random one (see `tokenFor`). */
   token?: string
+  /**
+   * Whether the save is likely a change for the feed (its first attempt; see `feedAttempts`);
+   * default `likelyChange(page)`.
+   */
+  expectChange?: boolean
 }
 
 /** A layout's page save, checked against the item limit, not yet sent. */
@@ -265,6 +307,7 @@ export function checkedPageWrite(
     attributes,
     { siteId, pageId, isTombstone, expectedRevision },
     options?.token,
+    { page, expectChange: options?.expectChange ?? likelyChange(page) },
   )
   const { revision: _ignored, ...fields } = page
   assertItemFits(write.input, fields, options?.label ?? 'page')

@@ -1,5 +1,5 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
-import { ORIGINAL_ERRORS } from '../../entities/common.js'
+import { ORIGINAL_ERRORS, SINGLE_TABLE_KEYS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
@@ -7,8 +7,19 @@ import { type Page, PageSchema } from '../../model/schemas.js'
 import { nullFields, toStored } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from '../single-table/context.js'
 import { expectRevision, type PagesAdapter } from './adapter.js'
+import type { ChangeFeedAttributes } from './page-changes.js'
 import { Pages } from './page-store.js'
 import { earlierTokenNames } from './page-write.js'
+
+/** The change feed on gsi5: pk = site, sk = the change marker. */
+const FEED_ATTRIBUTES: ChangeFeedAttributes = {
+  firstSeen: 'firstSeen',
+  contentHash: 'contentHash',
+  currentVersionId: 'currentVersionId',
+  isTombstone: 'isTombstone',
+  marker: SINGLE_TABLE_KEYS.gsi5.sk,
+  partition: { name: SINGLE_TABLE_KEYS.gsi5.pk, value: keyPart },
+}
 
 /**
  * Single-table pages: by id (GetItem), by exact URL (gsi2), a site's pages (gsi1), the recrawl
@@ -30,6 +41,7 @@ export function singleTablePages(ctx: SingleTableContext): Pages {
       earlierTokens: earlierTokenNames('writeToken', ''),
       priorFirstSeen: 'priorFirstSeen',
       priorIsTombstone: 'priorIsTombstone',
+      feed: FEED_ATTRIBUTES,
     },
     countWriters: 'countWriters',
     saveParams(saved, expectedRevision) {
@@ -77,6 +89,21 @@ export function singleTablePages(ctx: SingleTableContext): Pages {
         : page.query.bySite({ siteScope, lifeState: 'live' })
       return { input: query.params(), keyAttributes: KEYS.gsi1, read }
     },
+    feed: {
+      attributes: FEED_ATTRIBUTES,
+      query: (siteId, from, to) => ({
+        input: {
+          TableName: ctx.table,
+          IndexName: 'gsi5',
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': SINGLE_TABLE_KEYS.gsi5.pk, '#sk': SINGLE_TABLE_KEYS.gsi5.sk },
+          ExpressionAttributeValues: { ':pk': keyPart(siteId), ':from': from, ':to': to },
+        },
+        keyAttributes: KEYS.gsi5,
+        read,
+      }),
+    },
+    changeFeedDelaySeconds: ctx.config.changeFeedDelaySeconds,
     recrawlQueries(siteId, cutoff) {
       const recrawl = page.query.recrawl({ siteKey: keyPart(siteId) })
       const query = cutoff ? recrawl.lt({ crawlOrder: cutoff.toISOString() }) : recrawl

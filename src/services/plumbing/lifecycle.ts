@@ -202,6 +202,7 @@ export async function healthOf(
   tables: string[],
   probeTable: string,
   refused?: Error,
+  expectedIndexes: Record<string, string[]> = {},
 ): Promise<HealthReport> {
   const started = Date.now()
   let endpoint = config.endpointUrl ?? `aws:${config.region}`
@@ -218,7 +219,9 @@ export async function healthOf(
     if (refused) throw refused
     endpoint = (await withTimeout(transport.endpoint(), HEALTH_TIMEOUT_MS)) ?? endpoint
     report.endpoint = endpoint
-    report.tables = await Promise.all(tables.map((name) => describe(transport, name)))
+    report.tables = await Promise.all(
+      tables.map((name) => describe(transport, name, expectedIndexes[name] ?? [])),
+    )
     report.ok = report.tables.every((table) => table.exists && table.status === 'ACTIVE')
     if (report.ok)
       report.capabilities = await withTimeout(
@@ -233,12 +236,19 @@ export async function healthOf(
   return report
 }
 
-async function describe(transport: Transport, name: string): Promise<TableHealth> {
+async function describe(transport: Transport, name: string, indexes: string[]): Promise<TableHealth> {
   try {
     const output = (await transport.send(new DescribeTableCommand({ TableName: name }), {
       abortSignal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
-    })) as { Table?: { TableStatus?: string } }
-    return { name, exists: true, status: output.Table?.TableStatus }
+    })) as { Table?: { TableStatus?: string; GlobalSecondaryIndexes?: { IndexName?: string }[] } }
+    const present = new Set((output.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName))
+    const missingIndexes = indexes.filter((index) => !present.has(index))
+    return {
+      name,
+      exists: true,
+      status: output.Table?.TableStatus,
+      ...(missingIndexes.length > 0 ? { missingIndexes } : {}),
+    }
   } catch (error) {
     if (awsErrorName(error) === 'ResourceNotFoundException') return { name, exists: false }
     return { name, exists: false, error: (error as Error)?.message ?? String(error) }

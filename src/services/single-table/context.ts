@@ -18,4 +18,5 @@ export const KEYS = {
   gsi2: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
   gsi3: ['pk', 'sk', 'gsi3pk', 'gsi3sk'],
   gsi4: ['pk', 'sk', 'gsi4pk', 'gsi4sk'],
+  gsi5: ['pk', 'sk', 'gsi5pk', 'gsi5sk'],
 } as const
