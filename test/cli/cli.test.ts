@@ -449,7 +449,7 @@ describe('cloudFormationTemplate', () => {
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     })
     const indexes = table.Properties.GlobalSecondaryIndexes as { ProvisionedThroughput: unknown }[]
-    expect(indexes).toHaveLength(4)
+    expect(indexes).toHaveLength(5) // gsi1–gsi5
     for (const index of indexes)
       expect(index.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 5, WriteCapacityUnits: 2 })
   })
