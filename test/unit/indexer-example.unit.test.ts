@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../examples/indexer.js'
 
@@ -10,4 +11,12 @@ describe('indexer example (examples/indexer.ts)', () => {
       'crawl 3 (no change): 0 changes, index in sync',
     ])
   }, 120_000)
+
+  it('its syncIndex is shown verbatim in the README', () => {
+    const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
+    const example = read('../../examples/indexer.ts')
+    const sync = example.slice(example.indexOf('/**\n * One sync'), example.indexOf('/** What the index'))
+    expect(sync.length).toBeGreaterThan(200)
+    expect(read('../../README.md')).toContain(sync.trimEnd())
+  })
 })
