@@ -175,7 +175,9 @@ interface PlannedStatement {
   statement: BuiltStatement
 }
 
-type Plan = { index: number; plan: NonNullable<ReturnType<typeof planStatement>>; key: string }
+type StatementPlan = NonNullable<ReturnType<typeof planStatement>>
+/** A page's statement plans (one per form of its save, tried in order) on one item. */
+type Plan = { index: number; plan: StatementPlan; forms: StatementPlan[]; key: string }
 
 const keyOf = (table: string, key: Record<string, unknown>) =>
   `${table}\u0000${JSON.stringify(
@@ -193,12 +195,13 @@ function plansOf(writes: PreparedSave[], fallback: number[]): Plan[] {
   const plans: Plan[] = []
   const seen = new Set<string>()
   writes.forEach((write, index) => {
-    const plan = planStatement(write.input)
+    const forms = write.forms.map((form) => planStatement(form))
+    const plan = forms[0]
     const key = plan && keyOf(plan.table, plan.key)
-    if (!plan || !key || seen.has(key)) fallback.push(index)
+    if (!plan || !key || seen.has(key) || forms.some((form) => !form)) fallback.push(index)
     else {
       seen.add(key)
-      plans.push({ index, plan, key })
+      plans.push({ index, plan, forms: forms as StatementPlan[], key })
     }
   })
   return plans
@@ -221,7 +224,7 @@ async function readAndBuild(
     for (const entry of chunk)
       byTable.set(entry.plan.table, [...(byTable.get(entry.plan.table) ?? []), entry])
     for (const [table, entries] of byTable) {
-      const projection = [...new Set(entries.flatMap((e) => e.plan.projection))]
+      const projection = [...new Set(entries.flatMap((e) => e.forms.flatMap((form) => form.projection)))]
       const names = Object.fromEntries(projection.map((name, i) => [`#p${i}`, name]))
       const keyNames = Object.keys(entries[0]!.plan.key)
       let keys = entries.map((e) => e.plan.key)
@@ -255,8 +258,11 @@ async function readAndBuild(
     }
   }
   const planned: PlannedStatement[] = []
-  for (const { index, plan, key } of plans) {
-    const statement = unread.has(key) ? undefined : plan.statementFor(stored.get(key))
+  for (const { index, forms, key } of plans) {
+    const item = stored.get(key)
+    const statement = unread.has(key)
+      ? undefined
+      : forms.reduce<BuiltStatement | undefined>((built, form) => built ?? form.statementFor(item), undefined)
     if (statement) planned.push({ index, statement })
     else fallback.push(index)
   }

@@ -136,6 +136,22 @@ export function feedAttempts(
     : [unchanged, changed]
 }
 
+/**
+ * The forms a batch statement is built from, for a save applied elsewhere (PartiQL) against the
+ * item as read: exactly one holds on any stored state — "changed" when the state differs (or the
+ * page is new), "unchanged" when it is the stored one.
+ */
+export function statementForms(
+  input: UpdateCommandInput,
+  attributes: ChangeFeedAttributes,
+  page: Page,
+): UpdateCommandInput[] {
+  return [
+    changedVariant(input, attributes, page, new Date(), true),
+    unchangedVariant(input, attributes, page),
+  ]
+}
+
 /** The largest form of the save (for the item-size check before any request). */
 export function largestAttempt(
   input: UpdateCommandInput,

@@ -6,7 +6,13 @@ import type { Page } from '../../model/schemas.js'
 import { isConditionFailure, isRetryable, isThrottling } from '../plumbing/aws-errors.js'
 import { assertItemFits } from '../plumbing/item-size.js'
 import { extendUpdate, ADDED_NAME as P, ADDED_VALUE as V } from '../plumbing/update-expression.js'
-import { type ChangeFeedAttributes, feedAttempts, largestAttempt, likelyChange } from './page-changes.js'
+import {
+  type ChangeFeedAttributes,
+  feedAttempts,
+  largestAttempt,
+  likelyChange,
+  statementForms,
+} from './page-changes.js'
 import { type PageCountDelta, pageCountDelta } from './page-counter.js'
 
 // Replay-safe page saves. When DynamoDB applies an UpdateItem but its answer is lost (a dropped
@@ -61,6 +67,8 @@ export interface PageWriteOutcome {
 export interface PreparedPageWrite {
   /** The largest of the UpdateItems the save may send (for the size check). */
   input: UpdateCommandInput
+  /** What a batch statement may be built from: one form, or the feed's changed and unchanged ones. */
+  forms: UpdateCommandInput[]
   token: string
   send(): Promise<PageWriteOutcome>
 }
@@ -125,6 +133,7 @@ export function preparePageWrite(
     : [() => input]
   return {
     input: changeFeed ? largestAttempt(input, changeFeed.attributes, changeFeed.page) : input,
+    forms: changeFeed ? statementForms(input, changeFeed.attributes, changeFeed.page) : [input],
     token,
     send: () => sendPageWrite(transport, attempts, attributes, page, token),
   }
@@ -255,9 +264,11 @@ export interface PreparedSave {
   pageId: string
   /**
    * The one description of the save: the UpdateItem with its bookkeeping (tokens, pre-image,
-   * conditions). The bulk path's PartiQL statements are built from it.
+   * conditions), its largest form (the item-size check).
    */
   input: UpdateCommandInput
+  /** The forms the bulk path's PartiQL statement is built from: the first whose condition holds. */
+  forms: UpdateCommandInput[]
   /** The saved page and the count changes to apply: its own, and any of an earlier save it found. */
   send(): Promise<{ page: Page; deltas: PageCountDelta[] }>
   /** What `send` answers when the save was applied elsewhere (a PartiQL statement) and `old` is what it replaced. */
@@ -327,6 +338,7 @@ export function checkedPageWrite(
   return {
     pageId,
     input: write.input,
+    forms: write.forms,
     async send() {
       let outcome: PageWriteOutcome
       try {
