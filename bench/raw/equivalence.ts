@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util'
 import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import type { Page, StorageBackend } from '../../src/index.js'
+import { keyPart } from '../../src/keys/key-part.js'
 import { earlierTokenNames } from '../../src/services/pages/page-write.js'
 import { syntheticPage, syntheticVersion } from '../fixtures/synthetic.js'
 import type { EquivalenceCheck } from '../report/types.js'
@@ -53,6 +54,11 @@ function pageItem(key: Item, page: Page, saves = 1): Item {
     ...Object.fromEntries(EARLIER_SLOTS.map((name, i) => [name, i < saves - 1 ? token : '-'])),
     priorFirstSeen: saves === 1 ? null : page.firstSeen.toISOString(),
     priorIsTombstone: saves === 1 ? false : page.isTombstone,
+    // The change feed's marker: the site, and the instant of the change with the page.
+    gsi5pk: keyPart(page.siteId),
+    gsi5sk: new Shaped('<changedAt ISO>#pageId', (value) =>
+      new RegExp(`^\\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z#${page.pageId}$`).test(String(value)),
+    ),
   }
 }
 

@@ -104,7 +104,10 @@ const FRONTIER_COMPOSITES = { runKey: slot('runKey'), shard: slot('shard'), item
 const FRONTIER_KEY = keyTemplates(entities.frontier.get(FRONTIER_COMPOSITES).params().Key)
 /** What a take SETs besides its lease: the in_progress partition key, composites and identifiers. */
 const FRONTIER_TAKE = updateTemplates(
-  entities.frontier.update(FRONTIER_COMPOSITES).set({ status: 'in_progress' }).params(),
+  entities.frontier
+    .update(FRONTIER_COMPOSITES)
+    .set({ status: 'in_progress', queueKey: slot('queueKey') })
+    .params(),
 ).set.filter(([name]) => name !== 'status')
 
 function queryTemplates(params: { ExpressionAttributeValues?: Record<string, unknown> }) {
@@ -120,6 +123,13 @@ const FRONTIER_STATUS = {
     entities.frontier.query.byStatus({ ...FRONTIER_COMPOSITES, status: 'in_progress' }).params(),
   ),
 }
+/** The claim index (gsi3) of a run's shard, from a sort-key bound. */
+const FRONTIER_QUEUE = queryTemplates(
+  entities.frontier.query
+    .byQueue(FRONTIER_COMPOSITES)
+    .gte({ queueKey: slot('queueKey') })
+    .params(),
+)
 const LIVE_PAGES = queryTemplates(
   entities.page.query.bySite({ siteScope: slot('siteScope'), lifeState: 'live' }).params(),
 )
@@ -178,10 +188,22 @@ export function frontierKey(runId: string, itemId: string, shard = 0) {
 }
 
 /** What a take SETs besides status, worker, lease, start and token (ElectroDB's key maintenance). */
-export function takenAttributes(runId: string, itemId: string, shard = 0): Record<string, unknown> {
+export function takenAttributes(
+  runId: string,
+  itemId: string,
+  queueKey: string,
+  shard = 0,
+): Record<string, unknown> {
   const attributes: Record<string, unknown> = {}
-  fillAll(FRONTIER_TAKE, { runKey: kp(runId), shard: shardName(shard), itemKey: kp(itemId) }, attributes)
+  const values = { runKey: kp(runId), shard: shardName(shard), itemKey: kp(itemId), queueKey }
+  fillAll(FRONTIER_TAKE, values, attributes)
   return attributes
+}
+
+/** gsi3 (the claim index) of a run's shard from `queueKey` on: what a claim reads. */
+export function frontierQueueQuery(runId: string, fromQueueKey: string, shard = 0) {
+  const values = { runKey: kp(runId), shard: shardName(shard), itemKey: '', queueKey: fromQueueKey }
+  return { pk: FRONTIER_QUEUE.pk(values), skFrom: FRONTIER_QUEUE.sk(values) }
 }
 
 /** gsi1 of a site's pages, live only (sort key prefix). */

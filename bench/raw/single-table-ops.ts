@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { Page, PageVersion } from '../../src/index.js'
+import { keyPart } from '../../src/keys/key-part.js'
+import { claimStart, timedKey } from '../../src/services/frontier/queue-key.js'
 import { earlierTokenNames, newWriteToken } from '../../src/services/pages/page-write.js'
 import { inLanes } from '../support/concurrency.js'
 import type { RawClient } from '../support/raw-client.js'
 import {
   frontierKey,
-  frontierStatusQuery,
+  frontierQueueQuery,
   livePagesQuery,
   pageAttributes,
   pageByUrlKey,
@@ -45,6 +47,43 @@ const SAVE_BOOKKEEPING = [
 /** Not applied yet: no slot holds the save's token. */
 const SAVE_CONDITION = `NOT (${TOKEN_SLOTS.map((_, i) => `#t${i} = :token`).join(' OR ')})`
 
+/** The change feed's names: the marker (gsi5's keys) and the state a save compares. */
+const FEED_NAMES: Record<string, string> = {
+  '#marker': 'gsi5sk',
+  '#part': 'gsi5pk',
+  '#hash': 'contentHash',
+  '#version': 'currentVersionId',
+}
+
+/** The stored item already is the page's state and carries a marker (the library's "no change"). */
+function sameState(page: Page): { condition: string; values: Item } {
+  const values: Item = {}
+  const equal = (name: string, value: string | null | undefined) => {
+    if (value === null || value === undefined) return `attribute_not_exists(#${name})`
+    values[`:${name}`] = value
+    return `#${name} = :${name}`
+  }
+  const tomb = page.isTombstone ? '#tomb = :true' : '(attribute_not_exists(#tomb) OR #tomb = :false)'
+  if (page.isTombstone) values[':true'] = true
+  const condition = [
+    'attribute_exists(#seen)',
+    'attribute_exists(#marker)',
+    equal('hash', page.contentHash),
+    equal('version', page.currentVersionId),
+    tomb,
+  ].join(' AND ')
+  return { condition, values }
+}
+
+const withoutState = (names: Record<string, string>) => {
+  const { '#hash': _h, '#version': _v, ...rest } = names
+  return rest
+}
+const withoutMarkerPart = (names: Record<string, string>) => {
+  const { '#part': _p, ...rest } = names
+  return rest
+}
+
 /** Concurrency of the library's savePagesBulk, used for the raw bulk save too. */
 export const BULK_LANES = 16
 
@@ -72,7 +111,7 @@ export class RawSingleTable {
    */
   async writePage(page: Page): Promise<CountDelta> {
     const { set, removed } = pageAttributes(page)
-    const names: Record<string, string> = { ...SAVE_NAMES }
+    const names: Record<string, string> = { ...SAVE_NAMES, ...FEED_NAMES }
     const values: Item = {
       ':one': 1,
       ':token': `${newWriteToken()}${page.isTombstone ? 't' : 'l'}`,
@@ -91,19 +130,52 @@ export class RawSingleTable {
       names[`#r${i}`] = name
       return `#r${i}`
     })
-    const output = await this.raw.send<{ Attributes?: Item }>(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: pageKey(page.siteId, page.pageId),
-        UpdateExpression: `SET ${assignments.join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #revision :one`,
-        ConditionExpression: SAVE_CONDITION,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'UPDATED_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    )
-    const old = output.Attributes
+    const same = sameState(page)
+    const update = (marker: boolean) =>
+      `SET ${[...assignments, ...(marker ? ['#marker = :marker', '#part = :part'] : [])].join(', ')}${removals.length ? ` REMOVE ${removals.join(', ')}` : ''} ADD #revision :one`
+    // The library's change-feed forms, in its order: "changed" (only if the state differs) first for
+    // a page not read back (revision 0), else "unchanged" first; then the other (see page-changes.ts).
+    const changed = (onlyIfDifferent: boolean) => ({
+      UpdateExpression: update(true),
+      ConditionExpression: onlyIfDifferent ? `NOT (${same.condition}) AND ${SAVE_CONDITION}` : SAVE_CONDITION,
+      values: {
+        ...values,
+        ...(onlyIfDifferent ? same.values : {}),
+        ':marker': `${new Date().toISOString()}#${page.pageId}`,
+        ':part': keyPart(page.siteId),
+      },
+      names: onlyIfDifferent ? names : withoutState(names),
+    })
+    const unchanged = {
+      UpdateExpression: update(false),
+      ConditionExpression: `${same.condition} AND ${SAVE_CONDITION}`,
+      values: { ...values, ...same.values },
+      names: withoutMarkerPart(names),
+    }
+    const attempts =
+      page.revision === 0 ? [changed(true), unchanged, changed(false)] : [unchanged, changed(false)]
+    let output: { Attributes?: Item } | undefined
+    for (const [i, attempt] of attempts.entries()) {
+      try {
+        output = await this.raw.send<{ Attributes?: Item }>(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: pageKey(page.siteId, page.pageId),
+            UpdateExpression: attempt.UpdateExpression,
+            ConditionExpression: attempt.ConditionExpression,
+            ExpressionAttributeNames: attempt.names,
+            ExpressionAttributeValues: attempt.values,
+            ReturnValues: 'UPDATED_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        )
+        break
+      } catch (error) {
+        const failed = (error as { name?: string }).name === 'ConditionalCheckFailedException'
+        if (!failed || i === attempts.length - 1) throw error
+      }
+    }
+    const old = output?.Attributes
     const existed = old?.firstSeen !== undefined
     const wasLive = existed && old?.isTombstone !== true
     return { total: existed ? 0 : 1, live: (page.isTombstone ? 0 : 1) - (wasLive ? 1 : 0) }
@@ -215,13 +287,13 @@ export class RawSingleTable {
    * conditional on it still being pending or already holding this take (a resend).
    */
   async claimOne(runId: string, workerId: string, leaseSeconds = 300): Promise<Item | null> {
-    const pending = frontierStatusQuery(runId, 'pending')
+    const due = frontierQueueQuery(runId, claimStart(Date.now()))
     const { Items } = await this.raw.send<{ Items?: Item[] }>(
       new QueryCommand({
         TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pending.pk, ':prefix': pending.skPrefix },
+        IndexName: 'gsi3',
+        KeyConditionExpression: 'gsi3pk = :pk AND gsi3sk >= :sk',
+        ExpressionAttributeValues: { ':pk': due.pk, ':sk': due.skFrom },
         Limit: 2,
       }),
     )
@@ -234,6 +306,7 @@ export class RawSingleTable {
 
   private async take(runId: string, itemId: string, workerId: string, leaseSeconds: number) {
     const now = Date.now()
+    const leaseEnd = now + leaseSeconds * 1000
     const names: Record<string, string> = {
       '#status': 'status',
       '#worker': 'workerId',
@@ -245,11 +318,12 @@ export class RawSingleTable {
       ':claimed': 'in_progress',
       ':pending': 'pending',
       ':worker': workerId,
-      ':lease': new Date(now + leaseSeconds * 1000).toISOString(),
+      ':lease': new Date(leaseEnd).toISOString(),
       ':now': new Date(now).toISOString(),
       ':token': newWriteToken(),
     }
-    const keys = Object.entries(takenAttributes(runId, itemId)).map(([name, value], i) => {
+    const queueKey = timedKey(leaseEnd, keyPart(itemId))
+    const keys = Object.entries(takenAttributes(runId, itemId, queueKey)).map(([name, value], i) => {
       names[`#k${i}`] = name
       values[`:k${i}`] = value
       return `#k${i} = :k${i}`
