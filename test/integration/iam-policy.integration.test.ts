@@ -272,7 +272,11 @@ async function workload(backend: StorageBackend, requests: SentRequest[]): Promi
   expect(claimed).toHaveLength(5)
   await backend.updateFrontierStatus(r2.runId, claimed[0]!.itemId, 'completed', { workerId: 'w1' })
   await backend.updateFrontierStatus(r2.runId, claimed[1]!.itemId, 'failed', { error: 'HTTP 500' })
-  await backend.updateFrontierStatus(r2.runId, frontierItemIdFor(r2.runId, urls[20]!), 'skipped')
+  // Skip an item the claim did not take (which items a claim takes from its window is random).
+  const unclaimed = urls
+    .map((url) => frontierItemIdFor(r2.runId, url))
+    .find((itemId) => !claimed.some((item) => item.itemId === itemId))
+  await backend.updateFrontierStatus(r2.runId, unclaimed!, 'skipped')
   await backend.extendFrontierLease(r2.runId, claimed[2]!.itemId, { workerId: 'w1', leaseSeconds: 60 })
   await backend.retryFrontierItem(r2.runId, claimed[2]!.itemId, { workerId: 'w1', error: 'HTTP 503' })
   expect(await backend.requeueFailedFrontierItems(r2.runId)).toBe(1)
