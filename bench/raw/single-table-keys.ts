@@ -99,6 +99,11 @@ const PAGE_COUNT_UPDATE = updateTemplates(
     .add({ total: 1, live: 1 })
     .params(),
 ).set
+const COUNTER_SHARD_COMPOSITES = { siteKey: slot('siteKey'), counterShard: slot('counterShard') }
+const COUNTER_SHARD_KEY = keyTemplates(entities.pageCountShard.get(COUNTER_SHARD_COMPOSITES).params().Key)
+const COUNTER_SHARD_UPDATE = updateTemplates(
+  entities.pageCountShard.update(COUNTER_SHARD_COMPOSITES).add({ total: 1, live: 1 }).params(),
+).set
 
 const FRONTIER_COMPOSITES = { runKey: slot('runKey'), shard: slot('shard'), itemKey: slot('itemKey') }
 const FRONTIER_KEY = keyTemplates(entities.frontier.get(FRONTIER_COMPOSITES).params().Key)
@@ -169,15 +174,18 @@ export function pageKey(siteId: string, pageId: string) {
   return { pk: PAGE_KEY.pk(values), sk: PAGE_KEY.sk(values) }
 }
 
-export function pageCountKey(siteId: string) {
-  const values = { siteKey: kp(siteId) }
-  return { pk: PAGE_COUNT_KEY.pk(values), sk: PAGE_COUNT_KEY.sk(values) }
+/** The key of one of the site's counter items (shard 0: the one beside the site item). */
+export function pageCountKey(siteId: string, shard: number) {
+  const values = { siteKey: kp(siteId), counterShard: shardName(shard) }
+  const key = shard === 0 ? PAGE_COUNT_KEY : COUNTER_SHARD_KEY
+  return { pk: key.pk(values), sk: key.sk(values) }
 }
 
-/** What a counter update SETs besides the counts (the site, `__edb_e__`, `__edb_v__`). */
-export function pageCountAttributes(siteId: string): Record<string, unknown> {
+/** What a counter update SETs besides the counts (the site, shard, `__edb_e__`, `__edb_v__`). */
+export function pageCountAttributes(siteId: string, shard: number): Record<string, unknown> {
   const attributes: Record<string, unknown> = {}
-  fillAll(PAGE_COUNT_UPDATE, { siteKey: kp(siteId) }, attributes)
+  const values = { siteKey: kp(siteId), counterShard: shardName(shard) }
+  fillAll(shard === 0 ? PAGE_COUNT_UPDATE : COUNTER_SHARD_UPDATE, values, attributes)
   return attributes
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { PAGE_COUNTER_SHARDS } from '../../src/entities/page.js'
 import type { Page, PageVersion } from '../../src/index.js'
 import { keyPart } from '../../src/keys/key-part.js'
 import { claimStart, timedKey } from '../../src/services/frontier/queue-key.js'
@@ -99,6 +100,8 @@ export class RawSingleTable {
 
   /** Random per instance: this writer's key in the counter items' writers map. */
   private readonly writer = randomBytes(8).toString('hex')
+  /** The counter item this writer updates, as the library picks it: its id hashed over the shards. */
+  private readonly counterShard = Number.parseInt(this.writer.slice(0, 8), 16) % PAGE_COUNTER_SHARDS
 
   /**
    * Replaces a page with one UpdateItem that adds 1 to `revision`, replay-safe as the library's
@@ -191,12 +194,14 @@ export class RawSingleTable {
     const token = `${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}`
     const names: Record<string, string> = { '#total': 'total', '#live': 'live', '#writers': 'countWriters' }
     const values: Item = { ':total': delta.total, ':live': delta.live }
-    const identity = Object.entries(pageCountAttributes(siteId)).map(([name, value], i) => {
-      names[`#c${i}`] = name
-      values[`:c${i}`] = value
-      return `#c${i} = :c${i}`
-    })
-    const common = { TableName: this.table, Key: pageCountKey(siteId) }
+    const identity = Object.entries(pageCountAttributes(siteId, this.counterShard)).map(
+      ([name, value], i) => {
+        names[`#c${i}`] = name
+        values[`:c${i}`] = value
+        return `#c${i} = :c${i}`
+      },
+    )
+    const common = { TableName: this.table, Key: pageCountKey(siteId, this.counterShard) }
     const counts = `${identity.join(', ')} ADD #total :total, #live :live`
     try {
       await this.raw.send(

@@ -61,7 +61,10 @@ export function pageEntity(options: EntityOptions) {
 export type PageEntity = ReturnType<typeof pageEntity>
 
 /**
- * O(1) page counts of a site, kept beside the site item (pk = site, sk = `$pagecount_1`).
+ * O(1) page counts of a site, summed over `PAGE_COUNTER_SHARDS` counter items: shard 0 beside the
+ * site item (pk = site, sk = `$pagecount_1`, the only counter of 0.1), the others each in a
+ * partition of its own (`pageCountShardEntity`), so that the writers of a busy site spread their
+ * counter updates over as many partitions (a partition takes 1,000 WCU/s).
  */
 export function pageCountEntity(options: EntityOptions) {
   return defineEntity('pagecount', options, {
@@ -69,6 +72,17 @@ export function pageCountEntity(options: EntityOptions) {
     indexes: { byId: key.primary(['siteKey'], []) },
   })
 }
+
+/** Counter shards 1 … `PAGE_COUNTER_SHARDS` - 1 of a site: pk = site + shard, sk = `$pagecountshard_1`. */
+export function pageCountShardEntity(options: EntityOptions) {
+  return defineEntity('pagecountshard', options, {
+    attributes: { siteKey: hiddenKey, counterShard: hiddenKey, total: field.num, live: field.num },
+    indexes: { byId: key.primary(['siteKey', 'counterShard'], []) },
+  })
+}
+
+/** Counter items per site in single-table (a writer updates the one its id hashes to). */
+export const PAGE_COUNTER_SHARDS = 16
 
 export type PageCountEntity = ReturnType<typeof pageCountEntity>
 

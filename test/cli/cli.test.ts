@@ -194,6 +194,7 @@ describe.concurrent('ragcrawl-dynamodb CLI (child processes)', { timeout: TIMEOU
     )
     expect(source.code).toBe(0)
     expect(JSON.parse(source.stdout).Statement[0].Action).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DescribeTable',
       'dynamodb:GetItem',
       'dynamodb:Query',

@@ -27,9 +27,10 @@ describe.each(MATRIX)('pages under faults — $layout on $engine', ({ layout, en
     async function newSite() {
       const s = site()
       await env.clean.saveSite(s)
-      // The site's first counted page creates the counters' writer map; later pages take the
-      // nested update, the common path.
-      await env.clean.savePage(page(s.siteId, 'https://example.com/first'))
+      // A writer's first count of a site creates the writers map on its counter item; later pages
+      // take the nested update, the common path. (Saved by the backend under test, no fault yet:
+      // each writer has a counter item of its own among the site's shards.)
+      await env.backend.savePage(page(s.siteId, 'https://example.com/first'))
       return s
     }
 
@@ -64,6 +65,18 @@ describe.each(MATRIX)('pages under faults — $layout on $engine', ({ layout, en
       env.faults.clear()
       await env.backend.savePage(p)
       expect(await env.clean.countPages(s.siteId)).toBe(2)
+    })
+
+    it("4: a counter item's first update (creating the writers map) whose answer was lost counts once", async () => {
+      const s = site()
+      await env.clean.saveSite(s)
+      const p = page(s.siteId, 'https://example.com/lost-counter-create')
+      // The first counter update is the nested SET (refused: no map yet), the second creates the map.
+      env.faults.inject({ operation: 'UpdateItem', fault: 'lost-answer', match: isCounterUpdate, nth: 2 })
+      await expect(env.backend.savePage(p)).rejects.toThrow()
+      env.faults.clear()
+      await env.backend.savePage(p)
+      expect(await env.clean.countPages(s.siteId)).toBe(1)
     })
 
     it('4: savePagesBulk whose counter update was throttled, saved again, counts every page once', async () => {

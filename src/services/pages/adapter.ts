@@ -18,8 +18,11 @@ export interface PagesAdapter {
   readonly countWriters: string
   /** The UpdateItem that replaces the page and adds 1 to `revision`, conditional on `expectedRevision`. */
   saveParams(page: Page, expectedRevision: number | undefined): UpdateCommandInput
-  /** The UpdateItem that adds `total`/`live` to the site's counters. */
-  counterParams(siteId: string, total: number, live: number): UpdateCommandInput
+  /** Counter items per site: a writer updates the one its id hashes to; counts are their sum. */
+  readonly counterShards: number
+  /** The UpdateItem that adds `total`/`live` to one of the site's counter items. */
+  counterParams(siteId: string, shard: number, total: number, live: number): UpdateCommandInput
+  /** The site's counts: the sum over its counter items. */
   readCounts(siteId: string): Promise<{ total?: number; live?: number }>
   get(siteId: string, pageId: string): Promise<Page | null>
   byUrl(siteId: string, url: string): Promise<Page | null>

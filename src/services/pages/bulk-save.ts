@@ -1,8 +1,9 @@
-import { BatchExecuteStatementCommand, BatchGetCommand } from '@aws-sdk/lib-dynamodb'
+import { BatchExecuteStatementCommand } from '@aws-sdk/lib-dynamodb'
 import type { Transport } from '../../engine/transport.js'
 import { AbortError, CapacityError } from '../../errors.js'
 import type { Page } from '../../model/schemas.js'
-import { isRetryable, isThrottling } from '../plumbing/aws-errors.js'
+import { isThrottling } from '../plumbing/aws-errors.js'
+import { batchGet } from '../plumbing/batch.js'
 import { type BulkSource, forEachGroup } from '../plumbing/bulk-source.js'
 import { type BuiltStatement, planStatement } from '../plumbing/partiql.js'
 import { backoffMs, forEachConcurrent, sleep } from '../plumbing/retry.js'
@@ -15,9 +16,8 @@ const GROUP_SIZE = 100
 const LANES = 4
 /** Per-item saves in flight per group: LANES × this many in all, as before. */
 const PER_ITEM_CONCURRENCY = 4
-/** DynamoDB's limit of statements per BatchExecuteStatement (and keys per BatchGetItem). */
+/** DynamoDB's limit of statements per BatchExecuteStatement. */
 const STATEMENTS_PER_REQUEST = 25
-const KEYS_PER_READ = 100
 /** Rounds of retry for throttled statements and unprocessed keys. */
 const MAX_RETRIES = 10
 
@@ -219,43 +219,24 @@ async function readAndBuild(
 ): Promise<PlannedStatement[]> {
   const stored = new Map<string, Record<string, unknown>>()
   const unread = new Set<string>()
-  for (const chunk of chunks(plans, KEYS_PER_READ)) {
-    const byTable = new Map<string, Plan[]>()
-    for (const entry of chunk)
-      byTable.set(entry.plan.table, [...(byTable.get(entry.plan.table) ?? []), entry])
-    for (const [table, entries] of byTable) {
-      const projection = [...new Set(entries.flatMap((e) => e.forms.flatMap((form) => form.projection)))]
-      const names = Object.fromEntries(projection.map((name, i) => [`#p${i}`, name]))
-      const keyNames = Object.keys(entries[0]!.plan.key)
-      let keys = entries.map((e) => e.plan.key)
-      for (let attempt = 0; keys.length > 0 && attempt <= MAX_RETRIES; attempt++) {
-        if (attempt > 0) await sleep(backoffMs(attempt))
-        try {
-          const output = (await transport.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [table]: {
-                  Keys: keys,
-                  ConsistentRead: true,
-                  ProjectionExpression: Object.keys(names).join(', '),
-                  ExpressionAttributeNames: names,
-                },
-              },
-            }),
-          )) as {
-            Responses?: Record<string, Record<string, unknown>[]>
-            UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>
-          }
-          for (const item of output.Responses?.[table] ?? []) {
-            stored.set(keyOf(table, Object.fromEntries(keyNames.map((name) => [name, item[name]]))), item)
-          }
-          keys = output.UnprocessedKeys?.[table]?.Keys ?? []
-        } catch (error) {
-          if (!isRetryable(error)) break
-        }
-      }
-      for (const key of keys) unread.add(keyOf(table, key))
+  const byTable = new Map<string, Plan[]>()
+  for (const entry of plans) byTable.set(entry.plan.table, [...(byTable.get(entry.plan.table) ?? []), entry])
+  for (const [table, entries] of byTable) {
+    const keyNames = Object.keys(entries[0]!.plan.key)
+    const read = await batchGet(
+      transport,
+      table,
+      entries.map((e) => e.plan.key),
+      {
+        consistent: true,
+        projection: [...new Set(entries.flatMap((e) => e.forms.flatMap((form) => form.projection)))],
+        maxRetries: MAX_RETRIES,
+      },
+    )
+    for (const item of read.items) {
+      stored.set(keyOf(table, Object.fromEntries(keyNames.map((name) => [name, item[name]]))), item)
     }
+    for (const key of read.unread) unread.add(keyOf(table, key))
   }
   const planned: PlannedStatement[] = []
   for (const { index, forms, key } of plans) {

@@ -87,7 +87,10 @@ export function multiTablePages(ctx: MultiTableContext): Pages {
       expectRevision(update, expectedRevision)
       return update.params<UpdateCommandInput>()
     },
-    counterParams: (siteId, total, live) =>
+    // The documented pages table's partition key is the site: a site's page writes share one
+    // partition whatever its counters, so they stay on the site item.
+    counterShards: 1,
+    counterParams: (siteId, _shard, total, live) =>
       site.update({ siteId }).add({ pageCount: total, livePageCount: live }).params<UpdateCommandInput>(),
     async readCounts(siteId) {
       const { data } = await site

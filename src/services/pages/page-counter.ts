@@ -84,6 +84,9 @@ const REMEMBERED_SAVES = 4096
  * object) has at most one update per site in flight — deltas that arrive meanwhile are summed
  * into the next update — so its single entry covers every update it may still replay. Entries of
  * writers gone for an hour are removed by later updates; the map is created by the first update.
+ * A site's counts may be spread over several counter items (`shards`, their sum is the count): a
+ * writer always updates the one its id hashes to, so each item's map holds only its writers' entries
+ * and a busy site's counter updates spread over that many partitions.
  *
  * An update that fails (throttled past the SDK's retries, its answer lost) is kept, not dropped:
  * the next update of that site from this writer — a retried save counts 0 itself, and still
@@ -95,6 +98,8 @@ const REMEMBERED_SAVES = 4096
 export class PageCounter {
   /** Random per instance: the writer's key in the counter items. */
   private readonly writer = randomBytes(8).toString('hex')
+  /** The counter item of each site this writer updates (its id hashed over the counter shards). */
+  private readonly shard: number
   private readonly lanes = new Map<string, Lane>()
   private readonly stale = new Map<string, string[]>()
   private readonly debts = new Map<string, Debt>()
@@ -104,9 +109,18 @@ export class PageCounter {
     private readonly transport: Transport,
     /** Stored name of the writers map on the counter item. */
     private readonly attribute: string,
-    /** ElectroDB's UpdateItem that adds `total`/`live` to the site's counters. */
-    private readonly addParams: (siteId: string, total: number, live: number) => UpdateCommandInput,
-  ) {}
+    /** Counter items per site (the writers of a busy site spread over their partitions). */
+    shards: number,
+    /** ElectroDB's UpdateItem that adds `total`/`live` to one counter item of the site. */
+    private readonly addParams: (
+      siteId: string,
+      shard: number,
+      total: number,
+      live: number,
+    ) => UpdateCommandInput,
+  ) {
+    this.shard = Number.parseInt(this.writer.slice(0, 8), 16) % shards
+  }
 
   /**
    * Adds the deltas to each site's counters: one UpdateItem per site that changed, and one per
@@ -195,7 +209,7 @@ export class PageCounter {
   }
 
   private async send(siteId: string, { token, total, live }: CounterUpdate): Promise<void> {
-    const base = this.addParams(siteId, total, live)
+    const base = this.addParams(siteId, this.shard, total, live)
     const stale = (this.stale.get(siteId) ?? []).slice(0, MAX_REMOVALS)
     this.stale.delete(siteId)
     const entry = `${P}writers.${P}me`

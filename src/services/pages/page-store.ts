@@ -26,8 +26,11 @@ export class Pages implements PageStore {
   private partiql: Promise<boolean> | undefined
 
   constructor(private readonly adapter: PagesAdapter) {
-    this.counter = new PageCounter(adapter.transport, adapter.countWriters, (siteId, total, live) =>
-      adapter.counterParams(siteId, total, live),
+    this.counter = new PageCounter(
+      adapter.transport,
+      adapter.countWriters,
+      adapter.counterShards,
+      (...args) => adapter.counterParams(...args),
     )
   }
 

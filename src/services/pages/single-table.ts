@@ -1,9 +1,12 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS, SINGLE_TABLE_KEYS } from '../../entities/common.js'
 import { formatItem } from '../../entities/format-item.js'
+import { PAGE_COUNTER_SHARDS } from '../../entities/page.js'
+import { CapacityError } from '../../errors.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
 import { type Page, PageSchema } from '../../model/schemas.js'
+import { batchGet } from '../plumbing/batch.js'
 import { nullFields, toStored } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from '../single-table/context.js'
 import { expectRevision, type PagesAdapter } from './adapter.js'
@@ -21,12 +24,42 @@ const FEED_ATTRIBUTES: ChangeFeedAttributes = {
   partition: { name: SINGLE_TABLE_KEYS.gsi5.pk, value: keyPart },
 }
 
+/** A counter shard's key part: two digits, so the shards sort in order. */
+const counterShardName = (shard: number) => String(shard).padStart(2, '0')
+
+/** The primary keys of a site's counter items, shard 0 (the item of 0.1) first. */
+export function counterKeys(
+  ctx: SingleTableContext,
+  siteId: string,
+): { shard: number; key: Record<string, unknown> }[] {
+  const { pageCount, pageCountShard } = ctx.entities
+  const siteKey = keyPart(siteId)
+  return Array.from({ length: PAGE_COUNTER_SHARDS }, (_, shard) => ({
+    shard,
+    key: (shard === 0
+      ? pageCount.get({ siteKey })
+      : pageCountShard.get({ siteKey, counterShard: counterShardName(shard) })
+    ).params().Key as Record<string, unknown>,
+  }))
+}
+
+/** The sum of counter items' `total` and `live` (absent when no item holds one). */
+export function sumCounts(items: Record<string, unknown>[]): { total?: number; live?: number } {
+  const sum = (name: string) =>
+    items.some((item) => typeof item[name] === 'number')
+      ? items.reduce((n, item) => n + (typeof item[name] === 'number' ? (item[name] as number) : 0), 0)
+      : undefined
+  const total = sum('total')
+  const live = sum('live')
+  return { ...(total === undefined ? {} : { total }), ...(live === undefined ? {} : { live }) }
+}
+
 /**
  * Single-table pages: by id (GetItem), by exact URL (gsi2), a site's pages (gsi1), the recrawl
- * queue (sparse gsi3) and counts on a counter item beside the site.
+ * queue (sparse gsi3) and counts summed over the site's counter items (see `pageCountEntity`).
  */
 export function singleTablePages(ctx: SingleTableContext): Pages {
-  const { page, pageCount } = ctx.entities
+  const { page, pageCount, pageCountShard } = ctx.entities
   const read = (raw: Record<string, unknown>): Page | undefined => {
     const item = formatItem(page, raw)
     return item === undefined ? undefined : fromStored(PageSchema, item, 'page')
@@ -61,14 +94,26 @@ export function singleTablePages(ctx: SingleTableContext): Pages {
       expectRevision(update, expectedRevision)
       return update.params<UpdateCommandInput>()
     },
-    counterParams: (siteId, total, live) =>
-      pageCount
-        .update({ siteKey: keyPart(siteId) })
-        .add({ total, live })
-        .params<UpdateCommandInput>(),
+    counterShards: PAGE_COUNTER_SHARDS,
+    counterParams: (siteId, shard, total, live) => {
+      const siteKey = keyPart(siteId)
+      const update =
+        shard === 0
+          ? pageCount.update({ siteKey })
+          : pageCountShard.update({ siteKey, counterShard: counterShardName(shard) })
+      return update.add({ total, live }).params<UpdateCommandInput>()
+    },
     async readCounts(siteId) {
-      const { data } = await pageCount.get({ siteKey: keyPart(siteId) }).go(ORIGINAL_ERRORS)
-      return data ?? {}
+      const keys = counterKeys(ctx, siteId).map(({ key }) => key)
+      const { items, unread, lastError } = await batchGet(ctx.transport, ctx.table, keys, {
+        projection: ['total', 'live'],
+      })
+      if (unread.length > 0) {
+        throw new CapacityError(`The page counts of site ${JSON.stringify(siteId)} could not be read`, {
+          cause: lastError,
+        })
+      }
+      return sumCounts(items)
     },
     async get(siteId, pageId) {
       const { data } = await page

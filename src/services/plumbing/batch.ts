@@ -1,4 +1,4 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
+import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
 import type { DynamoDBClientLike } from '../../config.js'
 import { CapacityError } from '../../errors.js'
 import { isRetryable } from './aws-errors.js'
@@ -118,4 +118,67 @@ function unprocessedOf(
 
 function fingerprint(table: string, value: Record<string, unknown>, keyNames: string[]): string {
   return JSON.stringify([table, ...keyNames.map((name) => value[name])])
+}
+
+/** DynamoDB's limit of keys per BatchGetItem. */
+const KEYS_PER_READ = 100
+
+export interface BatchGetOptions {
+  consistent?: boolean
+  /** Attributes to read (the key attributes are always read, to match answers to keys). */
+  projection?: readonly string[]
+  /** Rounds of retry for unprocessed keys and retryable errors. */
+  maxRetries?: number
+}
+
+/**
+ * Reads items of one table by key with BatchGetItem (100 keys a request), retrying unprocessed
+ * keys and retryable errors with capped exponential backoff and full jitter. Returns the items
+ * found and the keys left unread — after the retries, or at the first error that is not
+ * retryable — so the caller decides whether a partial answer will do.
+ */
+export async function batchGet(
+  client: DynamoDBClientLike,
+  table: string,
+  keys: readonly Record<string, unknown>[],
+  options: BatchGetOptions = {},
+): Promise<{ items: Record<string, unknown>[]; unread: Record<string, unknown>[]; lastError?: unknown }> {
+  const maxRetries = options.maxRetries ?? 10
+  const keyNames = keys[0] ? Object.keys(keys[0]) : []
+  const projection = options.projection && [...new Set([...keyNames, ...options.projection])]
+  const names = projection && Object.fromEntries(projection.map((name, i) => [`#p${i}`, name]))
+  const items: Record<string, unknown>[] = []
+  const unread: Record<string, unknown>[] = []
+  let lastError: unknown
+  for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
+    let pending = keys.slice(start, start + KEYS_PER_READ)
+    for (let attempt = 0; pending.length > 0 && attempt <= maxRetries; attempt++) {
+      if (attempt > 0) await sleep(backoffMs(attempt))
+      try {
+        const output = (await client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [table]: {
+                Keys: pending,
+                ...(options.consistent ? { ConsistentRead: true } : {}),
+                ...(names
+                  ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }
+                  : {}),
+              },
+            },
+          }),
+        )) as {
+          Responses?: Record<string, Record<string, unknown>[]>
+          UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>
+        }
+        items.push(...(output.Responses?.[table] ?? []))
+        pending = output.UnprocessedKeys?.[table]?.Keys ?? []
+      } catch (error) {
+        lastError = error
+        if (!isRetryable(error)) break
+      }
+    }
+    unread.push(...pending)
+  }
+  return { items, unread, ...(lastError === undefined ? {} : { lastError }) }
 }

@@ -6,7 +6,8 @@ import { CrawlRunSchema, FrontierItemSchema, type Page, PageSchema, SiteSchema }
 import { isExpired } from '../frontier/frontier-store.js'
 import type { SingleTableFrontier } from '../frontier/single-table.js'
 import type { LogicalRecord, ReadResult, RecordCodec } from '../migration-codec.js'
-import { type BatchWrite, batchWrite } from '../plumbing/batch.js'
+import { counterKeys, sumCounts } from '../pages/single-table.js'
+import { type BatchWrite, batchGet, batchWrite } from '../plumbing/batch.js'
 import { recordWithoutCredentials } from '../plumbing/credentials.js'
 import { toStored } from '../plumbing/stored.js'
 import type { StoredVersion } from '../versions/adapter.js'
@@ -65,13 +66,29 @@ export function singleTableRecords(
             ...(typeof raw.ttl === 'number' ? { ttl: raw.ttl } : {}),
           })
         }
-        case 'pagecount': {
-          const counts = formatItem(entities.pageCount, raw)
+        case 'pagecount':
+        case 'pagecountshard': {
+          // A site's counts are the sum of its counter items: the record is read in full at the
+          // site's lowest counter item, and its other items are skipped.
           const siteId = await siteIdOfCounter(raw)
           if (siteId === undefined) return { kind: 'skip' }
+          const shard = entity === 'pagecount' ? 0 : Number(raw.counterShard)
+          const keys = counterKeys(ctx, siteId)
+          const { items, unread, lastError } = await batchGet(
+            ctx.transport,
+            ctx.table,
+            keys.map(({ key }) => key),
+            { consistent: true, projection: ['total', 'live'] },
+          )
+          if (unread.length > 0) throw lastError ?? new Error('counter items left unread')
+          const present = keys.filter(({ key }) =>
+            items.some((item) => item.pk === key.pk && item.sk === key.sk),
+          )
+          if (present[0]?.shard !== shard) return { kind: 'skip' }
+          const counts = sumCounts(items)
           return record({
             table: 'pageCounts',
-            value: { siteId, total: Number(counts?.total ?? 0), live: Number(counts?.live ?? 0) },
+            value: { siteId, total: counts.total ?? 0, live: counts.live ?? 0 },
           })
         }
         default:
@@ -126,12 +143,16 @@ export function singleTableRecords(
           put(entities.frontier.put(frontier.attributes(r.value, r.ttl)).params(), r.value.itemId)
           break
         case 'pageCounts':
+          // The counts go to shard 0; any other counter item of the site is cleared.
           put(
             entities.pageCount
               .put({ siteKey: keyPart(r.value.siteId), total: r.value.total, live: r.value.live })
               .params(),
             `${r.value.siteId} counts`,
           )
+          for (const { shard, key } of counterKeys(ctx, r.value.siteId).slice(1)) {
+            writes.push({ table: ctx.table, key, id: `${r.value.siteId} counts ${shard}` })
+          }
           break
       }
     }

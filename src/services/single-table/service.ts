@@ -1,7 +1,7 @@
 import { Service } from 'electrodb'
 import type { DynamoDBClientLike } from '../../config.js'
 import { frontierEntity } from '../../entities/frontier.js'
-import { pageCountEntity, pageEntity } from '../../entities/page.js'
+import { pageCountEntity, pageCountShardEntity, pageEntity } from '../../entities/page.js'
 import { runEntity } from '../../entities/run.js'
 import { siteEntity } from '../../entities/site.js'
 import { versionChunkEntity, versionEntity } from '../../entities/version.js'
@@ -18,6 +18,7 @@ export function singleTableService(table: string, client: DynamoDBClientLike) {
       run: runEntity(options),
       page: pageEntity(options),
       pageCount: pageCountEntity(options),
+      pageCountShard: pageCountShardEntity(options),
       version: versionEntity(options),
       versionChunk: versionChunkEntity(options),
       frontier: frontierEntity(options),
