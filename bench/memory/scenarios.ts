@@ -73,7 +73,8 @@ export const STORAGE_MEMORY_SCENARIOS: Record<string, MemoryScenario> = {
   'enqueue-frontier': {
     description: (count) =>
       `enqueueFrontierItems of ${count.toLocaleString('en-US')} items, ${ENQUEUE_CALL.toLocaleString('en-US')} a call`,
-    prepare: ({ runId, siteId, count }) => syntheticFrontier(runId, siteId, count),
+    // All but GROWTH_OPEN_ITEMS finished: claims and listings must not pay for the finished ones.
+    prepare: ({ runId, siteId, count }) => syntheticFrontier(runId, siteId, count, 0, GROWTH_OPEN_ITEMS),
     run: async (backend, input) => {
       const items = input as ReturnType<typeof syntheticFrontier>
       let added = 0
@@ -84,6 +85,9 @@ export const STORAGE_MEMORY_SCENARIOS: Record<string, MemoryScenario> = {
     },
   },
 }
+
+/** Open (pending) items of a growth site's frontier; the others are finished. */
+export const GROWTH_OPEN_ITEMS = 300
 
 const SEED_CHUNK = 500
 const SEED_CHUNKS_IN_FLIGHT = 4

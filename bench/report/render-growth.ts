@@ -1,3 +1,4 @@
+import { GROWTH_OPEN_ITEMS } from '../memory/scenarios.js'
 import { caption, int, ms, num, table } from './format.js'
 import type { BenchResults, GrowthResult, GrowthRow } from './types.js'
 
@@ -43,7 +44,7 @@ function growthTable(result: GrowthResult, node: string): string {
     caption(
       result,
       node,
-      `sites of ${header} pages (5% tombstones, 10% never crawled), each with a run whose frontier holds ${frontiers} items`,
+      `sites of ${header} pages (5% tombstones, 10% never crawled), each with a run whose frontier holds ${frontiers} items, all but ${GROWTH_OPEN_ITEMS} of them finished (completed, failed, skipped)`,
     ),
     `_Each cell: at ${header} pages. Requests, RCU and items read are means per call over ${n + 1} calls; latency median and p95 of the last ${n}. Point reads pick spread-out pages; claims take 5 items a call._`,
     '',
