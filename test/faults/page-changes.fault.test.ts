@@ -78,5 +78,43 @@ describe.each(MATRIX)('change feed under faults — $layout on $engine', ({ layo
       expect(first.map((c) => c.changedAt)).toEqual(after.map((c) => c.changedAt))
       expect(after.map((c) => [c.page.contentHash, c.page.revision])).toEqual([['h1', 2]])
     })
+
+    // DynamoDB Local runs a bulk save as PartiQL batches of the feed's forms (INSERT, UPDATE as
+    // changed, UPDATE as unchanged); dynalite as the page's own UpdateItems, which the tests above fault.
+    for (const fault of ['replay', 'lost-answer'] as const) {
+      it(`a bulk save whose statements' answer was lost (${fault}) delivers each change once, an unchanged re-save none`, async () => {
+        const siteId = await newSite()
+        const from = env.faults.sent.length
+        const pages = Array.from({ length: 30 }, (_, i) =>
+          page(siteId, `https://example.com/bulk-feed-${fault}/${i}`, { contentHash: `a${i}` }),
+        )
+        env.faults.inject({ operation: 'BatchExecuteStatement', fault, times: 2 })
+        expect(await env.backend.savePagesBulk(pages)).toBe(30)
+        const first = await env.clean.listPageChanges(siteId, { limit: 100 })
+        expect(new Set(first.items.map((c) => c.page.pageId)).size).toBe(30)
+        expect(first.items).toHaveLength(30)
+        // An unchanged re-save (same content), its answers lost again: nothing new on the feed.
+        env.faults.inject({ operation: 'BatchExecuteStatement', fault, times: 2 })
+        expect(await env.backend.savePagesBulk(pages)).toBe(30)
+        expect((await env.clean.listPageChanges(siteId, { cursor: first.cursor })).items).toEqual([])
+        // A third of them changed, answers lost: exactly those, once, in their final state.
+        const changed = pages.map((p, i) => (i % 3 === 0 ? { ...p, contentHash: `b${i}` } : p))
+        env.faults.inject({ operation: 'BatchExecuteStatement', fault, times: 2 })
+        expect(await env.backend.savePagesBulk(changed)).toBe(30)
+        env.faults.clear()
+        const next = (await env.clean.listPageChanges(siteId, { cursor: first.cursor, limit: 100 })).items
+        expect(next.map((c) => [c.page.pageId, c.page.contentHash]).sort()).toEqual(
+          changed
+            .filter((_, i) => i % 3 === 0)
+            .map((p) => [p.pageId, p.contentHash])
+            .sort(),
+        )
+        expect(next.every((c) => c.page.revision === 3)).toBe(true)
+        // On DynamoDB Local each of the three bulk saves had two statement requests faulted
+        // (dynalite answers the capability probe UnknownOperation and saves page by page).
+        const faulted = env.faults.sent.slice(from).filter((e) => e.fault === fault).length
+        if (engine === 'dynamodb-local') expect(faulted).toBe(6)
+      })
+    }
   })
 })
