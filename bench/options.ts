@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { LAYOUTS, type LayoutName } from './layouts.js'
 
 export type EngineName = 'dynalite' | 'dynamodb-local'
 export type SectionName = 'patterns' | 'overhead' | 'growth' | 'crawl' | 'distributed' | 'memory' | 'feed'
@@ -154,17 +155,22 @@ export interface BenchOptions {
   /** Where results.json and performance.md go; `null` = bench/results.json and docs/performance.md. */
   outDir: string | null
   sections: SectionName[]
+  /** Layouts to measure (default: both). */
+  layouts: LayoutName[]
+  /** Whether `--layouts` named them (a quick run then runs its heavy sections on each of them). */
+  layoutsNamed: boolean
   /** Whether `--sections` named them (a section DynamoDB Local skips by default runs there when named). */
   sectionsNamed: boolean
   sizes: BenchSizes
 }
 
-export const USAGE = `npm run bench -- [--quick] [--engines dynalite,dynamodb-local] [--sections ${SECTION_NAMES.join(',')}] [--out DIR]
+export const USAGE = `npm run bench -- [--quick] [--engines dynalite,dynamodb-local] [--sections ${SECTION_NAMES.join(',')}] [--layouts ${LAYOUTS.join(',')}] [--out DIR]
 
   --quick      a smoke run: smaller sizes (growth 1k/10k, memory 10k pages), dynalite only by default;
                results are marked quick
   --engines    engines to measure on (default: both, quick: dynalite; DynamoDB Local needs java on PATH)
-  --sections   sections to run (default: all)
+  --sections   sections to run (default: all; DynamoDB Local runs crawl and distributed only when named)
+  --layouts    layouts to measure (default: both; a quick run's heavy sections: the first unless named)
   --out DIR    write results.json and performance.md into DIR instead of bench/ and docs/`
 
 /** Parses the command line; throws an Error whose message is the usage problem. */
@@ -175,6 +181,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       engines: { type: 'string' },
       sections: { type: 'string' },
+      layouts: { type: 'string' },
       out: { type: 'string' },
     },
     strict: true,
@@ -186,6 +193,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     engines: listOf(values.engines ?? (quick ? 'dynalite' : undefined), ENGINE_NAMES, 'engine'),
     sections: listOf(values.sections, SECTION_NAMES, 'section'),
     sectionsNamed: values.sections !== undefined,
+    layouts: listOf(values.layouts, LAYOUTS, 'layout'),
+    layoutsNamed: values.layouts !== undefined,
     outDir: values.out ?? null,
     sizes: quick ? QUICK_SIZES : FULL_SIZES,
   }

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { engineLabel, engineUnavailable, type RunningEngine, startEngine } from './engines.js'
-import { LAYOUTS, type LayoutName } from './layouts.js'
+import type { LayoutName } from './layouts.js'
 import { type BenchOptions, type EngineName, parseOptions, type SectionName, USAGE } from './options.js'
 import { environment } from './report/environment.js'
 import { renderMarkdown } from './report/markdown.js'
@@ -31,13 +31,17 @@ const FULL_RUN_HEAP_MB = 8_192
 /**
  * Sections measured on DynamoDB Local: the cost per pattern (its capacity units differ: it counts
  * index writes) and the overhead. Growth, crawl and memory write hundreds of thousands of items;
- * their requests and capacity per call are those of dynalite, and DynamoDB Local takes longer
- * per write here, so they run on dynalite only. A quick run measures the patterns only.
+ * their requests per call are those of dynalite, and DynamoDB Local takes longer per write here,
+ * so they run on dynalite only. A quick run measures the patterns only.
  */
 const DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns', 'overhead']
 const QUICK_DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns']
-/** Sections DynamoDB Local runs only when `--sections` names them (its JVM is the engine process then). */
-const DYNAMODB_LOCAL_ON_REQUEST: SectionName[] = ['distributed']
+/**
+ * Sections DynamoDB Local runs only when `--sections` names them: the crawl for its capacity per
+ * page by outcome with index writes counted (docs/scaling.md; `--quick` keeps it small), the
+ * distributed simulation with its JVM as the engine process.
+ */
+const DYNAMODB_LOCAL_ON_REQUEST: SectionName[] = ['crawl', 'distributed']
 
 /** Sections that seed thousands of pages: in a quick run, on the first layout only. */
 const HEAVY_SECTIONS: SectionName[] = ['growth', 'crawl', 'memory', 'feed']
@@ -52,7 +56,8 @@ function sectionsFor(engine: EngineName, options: BenchOptions): SectionName[] {
 }
 
 function layoutsFor(section: SectionName, options: BenchOptions): readonly LayoutName[] {
-  return options.quick && HEAVY_SECTIONS.includes(section) ? LAYOUTS.slice(0, 1) : LAYOUTS
+  const firstOnly = options.quick && !options.layoutsNamed && HEAVY_SECTIONS.includes(section)
+  return firstOnly ? options.layouts.slice(0, 1) : options.layouts
 }
 
 const started = Date.now()
@@ -114,7 +119,7 @@ async function measureEngine(
 
   if (sections.includes('patterns')) {
     let referenced = false
-    for (const layout of LAYOUTS) {
+    for (const layout of options.layouts) {
       await section('patterns', layout, async () => {
         const outcome = await runPatterns(engine, layout, {
           pages: sizes.seedPages,
@@ -140,7 +145,7 @@ async function measureEngine(
       results.overhead.push(await runOverhead(engine, sizes, sub('overhead')))
     })
   }
-  for (const layout of LAYOUTS) {
+  for (const layout of options.layouts) {
     if (sections.includes('growth') && layoutsFor('growth', options).includes(layout)) {
       await section('growth', layout, async () => {
         const seeded = await (earlySeeding.get(layout) ?? seedGrowth(engine, layout, growthOptions))
@@ -198,7 +203,7 @@ async function measureEngine(
   // Last: in a quick run the growth seeding children are done by then, so they do not share its CPU.
   if (sections.includes('distributed')) {
     await section('distributed', undefined, async () => {
-      const outcome = await runDistributed(engine, LAYOUTS, sizes.distributed, sub('distributed'))
+      const outcome = await runDistributed(engine, options.layouts, sizes.distributed, sub('distributed'))
       results.distributed ??= []
       results.distributed.push(outcome.result)
       for (const { layout, reason } of outcome.skipped) skip('distributed', layout, reason)
