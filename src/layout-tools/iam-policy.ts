@@ -37,7 +37,13 @@ export function iamActionsOf(operation: string): string[] {
 }
 
 /** A migration also Scans its source layout (parallel segments). */
-export const MIGRATION_SOURCE_OPERATIONS = ['BatchGetItem', 'DescribeTable', 'GetItem', 'Query', 'Scan'] as const
+export const MIGRATION_SOURCE_OPERATIONS = [
+  'BatchGetItem',
+  'DescribeTable',
+  'GetItem',
+  'Query',
+  'Scan',
+] as const
 
 export interface IamPolicyOptions {
   /** The account in the ARNs; default `*`. */
