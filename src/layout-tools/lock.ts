@@ -9,10 +9,22 @@ const LEASE_MS = 30_000
 const RENEW_MS = 10_000
 /**
  * A writer stops once less than this is left of the lease it last confirmed: two renewals in a row
- * failed. More than a batch takes plus any clock skew between two migrating machines, so the lease
- * never lapses (and another run never takes it) while a batch of this one is being written.
+ * failed. More than one write request takes plus any clock skew between two migrating machines, so
+ * the lease never lapses (and another run never takes it) while a write of this one is in flight:
+ * `guardWrites` checks it before every write request, not once per batch (a slow batch of many
+ * requests would otherwise write on past the lease).
  */
 const SAFETY_MS = 10_000
+const WRITE_OPERATIONS = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+  'ExecuteStatement',
+  'BatchExecuteStatement',
+  'ExecuteTransaction',
+])
 const LOCK_ID = '$ragcrawl#migration-lock'
 
 /** Run instances of this process holding or taking a lock: a lock of one of them is alive. */
@@ -31,7 +43,8 @@ interface LockItem {
  * time. It is held by one run instance (`lock_run`, random per run); `lock_owner` is the migration
  * (the checkpoint's id). The holder renews it, each renewal conditional on still holding it, and
  * every batch write is preceded by `assertHeld()`, which throws once the lock was taken away or its
- * lease could lapse. A run killed mid-way leaves the item: a rerun of the same migration on the
+ * lease could lapse (a consistent read), and every write request by the lease check of
+ * `guardWrites` (no read). A run killed mid-way leaves the item: a rerun of the same migration on the
  * same machine takes it back at once when the holder's process is gone (and never while it lives,
  * so two runs started with the same checkpoint cannot both hold it); anyone else waits for the
  * lease to lapse. No read path sees the item: it is no entity of either layout.
@@ -88,6 +101,28 @@ export class MigrationLock {
     )) as { Item?: LockItem }
     if (Item?.lock_run !== this.run) this.lose('another run took the migration lock over')
     this.assertLeaseLeft()
+  }
+
+  /**
+   * Refuses every write request sent through `transport` (the lock item's own aside) once the lock
+   * was lost or its lease ran low: the request throws this lock's `ConflictError` and is not sent.
+   * Returns the function that removes the guard.
+   */
+  guardWrites(transport: {
+    onRequest(listener: (operation: string, input: Record<string, unknown>) => void): () => void
+  }): () => void {
+    return transport.onRequest((operation, input) => {
+      if (WRITE_OPERATIONS.has(operation) && !this.isOwnRequest(input)) this.assertLeaseLeft()
+    })
+  }
+
+  private isOwnRequest(input: Record<string, unknown>): boolean {
+    const item = (input.Item ?? input.Key) as Record<string, unknown> | undefined
+    return (
+      input.TableName === this.table &&
+      item !== undefined &&
+      Object.entries(this.key).every(([name, value]) => item[name] === value)
+    )
   }
 
   async release(): Promise<void> {

@@ -122,6 +122,7 @@ export async function migrateLayout(options: MigrateOptions): Promise<MigrationR
       const first = to.records.tables[0]!
       lock = MigrationLock.forTable(to.transport, first.name, first.keys, state.migrationId)
       await lock.acquire()
+      lock.guardWrites(to.transport)
     }
     const streams = Object.entries(state.positions).flatMap(([table, positions]) =>
       positions.map((_, segment) => ({ table, segment })),

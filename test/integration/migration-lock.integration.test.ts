@@ -186,8 +186,10 @@ describe.each(LAYOUTS)('migration lock — target %s', (targetLayout) => {
     const built = buildRecords({ total: 1_500, sites: 1_500, runsPerSite: 0 })
     const source = await seeded(built.records)
     const targetPrefix = uniqueTablePrefix('ml_dst')
-    // Slow writes (a page takes about 5 s, the whole copy over 30 s) and every renewal throttled.
-    const delayMs = targetLayout === 'single-table' ? 1_000 : 10
+    // Every renewal throttled, and writes so slow that one scan page's writes take longer than the
+    // lease's safety margin (about 15 s a page, the whole copy minutes): the run must stop between
+    // two requests of a page, not only before the next page.
+    const delayMs = targetLayout === 'single-table' ? 3_000 : 150
     let acquiredAt: number | undefined
     let lastWriteAt = 0
     const run = countingClient(async (_, { operation, input, isDataWrite }) => {
@@ -216,9 +218,9 @@ describe.each(LAYOUTS)('migration lock — target %s', (targetLayout) => {
     expect(report.error).toMatch(/could not be renewed.*Rate exceeded/)
     expect(acquiredAt).toBeDefined()
     // Renewals at 10 s and 20 s failed: the run stopped once less than 10 s of the 30 s lease was
-    // left, and wrote nothing after that.
+    // left (20 s after it was taken), and began no write after that.
     expect(stoppedAt - acquiredAt!).toBeGreaterThan(19_000)
-    expect(lastWriteAt - acquiredAt!).toBeLessThan(30_000)
+    expect(lastWriteAt - acquiredAt!).toBeLessThan(20_050)
     expect(report.tables.sites.written).toBeLessThan(built.counts.sites)
   }, 120_000)
 })
