@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import type { DynamoDBClientLike } from '../config.js'
+import type { Transport } from '../engine/transport.js'
 import { ConflictError } from '../errors.js'
 import { isConditionFailure } from '../services/plumbing/aws-errors.js'
 
@@ -108,9 +109,7 @@ export class MigrationLock {
    * was lost or its lease ran low: the request throws this lock's `ConflictError` and is not sent.
    * Returns the function that removes the guard.
    */
-  guardWrites(transport: {
-    onRequest(listener: (operation: string, input: Record<string, unknown>) => void): () => void
-  }): () => void {
+  guardWrites(transport: Pick<Transport, 'onRequest'>): () => void {
     return transport.onRequest((operation, input) => {
       if (WRITE_OPERATIONS.has(operation) && !this.isOwnRequest(input)) this.assertLeaseLeft()
     })
