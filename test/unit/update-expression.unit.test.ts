@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { describe, expect, it } from 'vitest'
 import { StorageError } from '../../src/errors.js'
-import { extendUpdate } from '../../src/services/plumbing/update-expression.js'
+import { conjunction, extendUpdate } from '../../src/services/plumbing/update-expression.js'
 import { singleTableService } from '../../src/services/single-table/service.js'
 
 // Never sends a request: the entities only build parameters here.
@@ -44,7 +44,7 @@ describe('extendUpdate, against the text of ElectroDB .params()', () => {
     expect(extended.UpdateExpression).toBe(
       `SET #rs_a = :rs_a, ${PAGE_SET.slice(4)} REMOVE #rs_b, #lastCrawled ADD #revision :revision_u0`,
     )
-    expect(extended.ConditionExpression).toBe('(attribute_not_exists(#rs_a)) AND (#revision = :revision0)')
+    expect(extended.ConditionExpression).toBe('attribute_not_exists(#rs_a) AND #revision = :revision0')
     expect(extended.ExpressionAttributeNames).toMatchObject({
       '#rs_a': 'writeToken',
       '#revision': 'revision',
@@ -71,5 +71,21 @@ describe('extendUpdate, against the text of ElectroDB .params()', () => {
     expect(() => extendUpdate({ ...counterAdd(), UpdateExpression: 'junk SET #a = :a' }, {})).toThrow(
       StorageError,
     )
+  })
+})
+
+describe('conjunction', () => {
+  it('parenthesises only a condition with an OR outside parentheses', () => {
+    expect(conjunction('NOT (#a = :t OR #b = :t)', '#r = :r')).toBe('NOT (#a = :t OR #b = :t) AND #r = :r')
+    expect(conjunction('#a = :t OR #b = :t', 'attribute_exists(#c)')).toBe(
+      '(#a = :t OR #b = :t) AND attribute_exists(#c)',
+    )
+    expect(conjunction('#a = :x or #b = :y', '#c = :z')).toBe('(#a = :x or #b = :y) AND #c = :z')
+  })
+
+  it('reads placeholders named like OR as names, and drops absent conditions', () => {
+    expect(conjunction('#OR = :or', ':OR = #or')).toBe('#OR = :or AND :OR = #or')
+    expect(conjunction(undefined, 'c', '')).toBe('c')
+    expect(conjunction(undefined)).toBeUndefined()
   })
 })

@@ -52,3 +52,13 @@ export function expectRevision(update: RevisionCondition, expectedRevision: numb
     expectedRevision === 0 ? op.notExists(attr.revision) : op.eq(attr.revision, expectedRevision),
   )
 }
+
+/** The condition of a save on `expectedRevision` (0: the page does not exist yet), for `entityUpdate`. */
+export function revisionCondition(expectedRevision: number | undefined): {
+  condition?: string
+  conditionValues?: Record<string, unknown>
+} {
+  if (expectedRevision === undefined) return {}
+  if (expectedRevision === 0) return { condition: 'attribute_not_exists(#revision)' }
+  return { condition: '#revision = :c_revision', conditionValues: { ':c_revision': expectedRevision } }
+}

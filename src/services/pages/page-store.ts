@@ -2,7 +2,6 @@ import { ValidationError } from '../../errors.js'
 import type { Page } from '../../model/schemas.js'
 import type { PageStore, RecrawlQuery } from '../layout.js'
 import type { BulkSource } from '../plumbing/bulk-source.js'
-import { MAX_ITEM_BYTES, valueBytes } from '../plumbing/item-size.js'
 import { probePartiql } from '../plumbing/lifecycle.js'
 import { chainedQueryPage, type ListOptions, type ListResult, queryPage } from '../plumbing/listing.js'
 import type { PagesAdapter } from './adapter.js'
@@ -11,7 +10,13 @@ import { saveBulkPages } from './bulk-save.js'
 import { type ChangesPage, type ListChangesOptions, listChanges } from './page-changes.js'
 import { type PageCountDelta, PageCounter } from './page-counter.js'
 
-import { checkedPageWrite, type PageWriteOptions, type PreparedSave, UncertainSaves } from './page-write.js'
+import {
+  checkedPageWrite,
+  mayPassItemLimit,
+  type PageWriteOptions,
+  type PreparedSave,
+  UncertainSaves,
+} from './page-write.js'
 
 /**
  * Pages of either layout: by id, by exact URL, a site's pages, the recrawl queue and O(1) counts
@@ -125,19 +130,6 @@ export class Pages implements PageStore {
     })
   }
 }
-
-/**
- * Whether a page's item could pass DynamoDB's item limit, judged from the page alone: besides its
- * fields, a page item holds its URL once more (multi-table `full_url` / single-table index keys)
- * and key and bookkeeping attributes of bounded size (key parts past 256 bytes are hashed), so
- * below this bound the write's own check (building it) cannot fail and is left to the save.
- */
-function mayPassItemLimit(page: Page): boolean {
-  return 2 * valueBytes(page) + ITEM_OVERHEAD_BOUND > MAX_ITEM_BYTES
-}
-
-/** Far more than a page item's key, index-key and bookkeeping attributes take. */
-const ITEM_OVERHEAD_BOUND = 16 * 1024
 
 /** The recrawl cutoff: `maxAgeHours` before `now`, or none. */
 function cutoffOf(options: { maxAgeHours?: number; now?: Date } | undefined): Date | null {

@@ -1,7 +1,8 @@
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
-import { ORIGINAL_ERRORS, SINGLE_TABLE_KEYS } from '../../entities/common.js'
+import { GetCommand, QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
+import { SINGLE_TABLE_KEYS } from '../../entities/common.js'
+import { entityKey, entityUpdate } from '../../entities/entity-requests.js'
 import { formatItem } from '../../entities/format-item.js'
-import { PAGE_COUNTER_SHARDS } from '../../entities/page.js'
+import { PAGE_COUNTER_SHARDS, type PageEntity } from '../../entities/page.js'
 import { CapacityError } from '../../errors.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
 import { fromStored } from '../../model/read.js'
@@ -9,7 +10,7 @@ import { type Page, PageSchema } from '../../model/schemas.js'
 import { batchGet } from '../plumbing/batch.js'
 import { nullFields, toStored } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from '../single-table/context.js'
-import { expectRevision, type PagesAdapter } from './adapter.js'
+import { type PagesAdapter, revisionCondition } from './adapter.js'
 import type { ChangeFeedAttributes } from './page-changes.js'
 import { Pages } from './page-store.js'
 import { earlierTokenNames } from './page-write.js'
@@ -43,6 +44,22 @@ export function counterKeys(
   }))
 }
 
+/** The UpdateItem that adds to one of a site's counter items (shard 0: the item of 0.1). */
+function counterAdd(
+  ctx: SingleTableContext,
+  siteId: string,
+  shard: number,
+  add: { total: number; live: number },
+): UpdateCommandInput {
+  const siteKey = keyPart(siteId)
+  return shard === 0
+    ? entityUpdate(ctx.entities.pageCount, { set: { siteKey }, add })
+    : entityUpdate(ctx.entities.pageCountShard, {
+        set: { siteKey, counterShard: counterShardName(shard) },
+        add,
+      })
+}
+
 /** The sum of counter items' `total` and `live` (absent when no item holds one). */
 export function sumCounts(items: Record<string, unknown>[]): { total?: number; live?: number } {
   const sum = (name: string) =>
@@ -55,11 +72,37 @@ export function sumCounts(items: Record<string, unknown>[]): { total?: number; l
 }
 
 /**
+ * The UpdateItem that replaces a page and adds 1 to `revision`: ElectroDB's keys (and gsi3's only
+ * while the page is live), conditional on `expectedRevision` (see `entityUpdate`).
+ */
+export function pageSaveParams(
+  page: PageEntity,
+  saved: Page,
+  expectedRevision: number | undefined,
+): UpdateCommandInput {
+  const { revision: _ignored, ...fields } = saved
+  return entityUpdate(page, {
+    set: {
+      ...toStored(fields),
+      siteScope: keyPart(saved.siteId),
+      urlKey: keyPart(saved.url),
+      lifeState: saved.isTombstone ? 'tombstone' : 'live',
+      crawlOrder: crawlOrderKey(saved.lastCrawled),
+      pageKey: keyPart(saved.pageId),
+      siteKey: keyPart(saved.siteId),
+    },
+    remove: nullFields(fields),
+    add: { revision: 1 },
+    ...revisionCondition(expectedRevision),
+  })
+}
+
+/**
  * Single-table pages: by id (GetItem), by exact URL (gsi2), a site's pages (gsi1), the recrawl
  * queue (sparse gsi3) and counts summed over the site's counter items (see `pageCountEntity`).
  */
 export function singleTablePages(ctx: SingleTableContext): Pages {
-  const { page, pageCount, pageCountShard } = ctx.entities
+  const { page } = ctx.entities
   const read = (raw: Record<string, unknown>): Page | undefined => {
     const item = formatItem(page, raw)
     return item === undefined ? undefined : fromStored(PageSchema, item, 'page')
@@ -77,32 +120,9 @@ export function singleTablePages(ctx: SingleTableContext): Pages {
       feed: FEED_ATTRIBUTES,
     },
     countWriters: 'countWriters',
-    saveParams(saved, expectedRevision) {
-      const { revision: _ignored, ...fields } = saved
-      const removed = nullFields(fields)
-      const update = page
-        .update({ pageKey: keyPart(saved.pageId), siteKey: keyPart(saved.siteId) })
-        .set({
-          ...toStored(fields),
-          siteScope: keyPart(saved.siteId),
-          urlKey: keyPart(saved.url),
-          lifeState: saved.isTombstone ? 'tombstone' : 'live',
-          crawlOrder: crawlOrderKey(saved.lastCrawled),
-        })
-        .add({ revision: 1 })
-      if (removed.length > 0) update.remove(removed)
-      expectRevision(update, expectedRevision)
-      return update.params<UpdateCommandInput>()
-    },
+    saveParams: (saved, expectedRevision) => pageSaveParams(page, saved, expectedRevision),
     counterShards: PAGE_COUNTER_SHARDS,
-    counterParams: (siteId, shard, total, live) => {
-      const siteKey = keyPart(siteId)
-      const update =
-        shard === 0
-          ? pageCount.update({ siteKey })
-          : pageCountShard.update({ siteKey, counterShard: counterShardName(shard) })
-      return update.add({ total, live }).params<UpdateCommandInput>()
-    },
+    counterParams: (siteId, shard, total, live) => counterAdd(ctx, siteId, shard, { total, live }),
     async readCounts(siteId) {
       const keys = counterKeys(ctx, siteId).map(({ key }) => key)
       const { items, unread, lastError } = await batchGet(ctx.transport, ctx.table, keys, {
@@ -116,16 +136,18 @@ export function singleTablePages(ctx: SingleTableContext): Pages {
       return sumCounts(items)
     },
     async get(siteId, pageId) {
-      const { data } = await page
-        .get({ pageKey: keyPart(pageId), siteKey: keyPart(siteId) })
-        .go(ORIGINAL_ERRORS)
-      return data ? fromStored(PageSchema, data, 'page') : null
+      const key = entityKey(page, { pageKey: keyPart(pageId), siteKey: keyPart(siteId) })
+      const { Item } = (await ctx.transport.send(new GetCommand({ TableName: ctx.table, Key: key }))) as {
+        Item?: Record<string, unknown>
+      }
+      return (Item && read(Item)) ?? null
     },
     async byUrl(siteId, url) {
-      const { data } = await page.query
-        .byUrl({ siteKey: keyPart(siteId), urlKey: keyPart(url) })
-        .go({ ...ORIGINAL_ERRORS, limit: 1, pages: 1 })
-      return data[0] ? fromStored(PageSchema, data[0], 'page') : null
+      const input = page.query.byUrl({ siteKey: keyPart(siteId), urlKey: keyPart(url) }).params({ limit: 1 })
+      const { Items } = (await ctx.transport.send(new QueryCommand(input))) as {
+        Items?: Record<string, unknown>[]
+      }
+      return (Items?.[0] && read(Items[0])) ?? null
     },
     listQuery(siteId, includeTombstones) {
       const siteScope = keyPart(siteId)
