@@ -19,6 +19,7 @@ const SECTION_FIELDS: Record<SectionName, (keyof BenchResults)[]> = {
   distributed: ['distributed'],
   memory: ['memory', 'migrationMemory'],
   feed: ['feed'],
+  'cold-start': [],
 }
 
 type Rows = { engine: string }[]
@@ -33,6 +34,7 @@ export function mergeResults(base: BenchResults, later: BenchResults): BenchResu
       ;(merged as unknown as Record<string, Rows>)[field] = [...kept, ...((later[field] ?? []) as Rows)]
     }
   }
+  if (later.sections.includes('cold-start') && later.coldStart) merged.coldStart = later.coldStart
   const replaced = <R extends { engine: EngineName; section: SectionName }>(rows: R[]) =>
     rows.filter((row) => !(engines.includes(row.engine) && later.sections.includes(row.section)))
   merged.errors = [...replaced(base.errors), ...later.errors]

@@ -13,6 +13,7 @@ import { type BenchOptions, type EngineName, parseOptions, type SectionName, USA
 import { environment } from './report/environment.js'
 import { renderMarkdown } from './report/markdown.js'
 import type { BenchResults } from './report/types.js'
+import { runColdStart } from './sections/cold-start.js'
 import { runCrawl } from './sections/crawl.js'
 import { runDistributed } from './sections/distributed.js'
 import { runFeed } from './sections/feed.js'
@@ -34,6 +35,8 @@ const FULL_RUN_HEAP_MB = 8_192
  * their requests per call are those of dynalite, and DynamoDB Local takes longer per write here,
  * so they run on dynalite only. A quick run measures the patterns only.
  */
+/** Sections measured once, on no engine. */
+const ENGINELESS_SECTIONS: SectionName[] = ['cold-start']
 const DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns', 'overhead']
 const QUICK_DYNAMODB_LOCAL_SECTIONS: SectionName[] = ['patterns']
 /**
@@ -47,12 +50,13 @@ const DYNAMODB_LOCAL_ON_REQUEST: SectionName[] = ['crawl', 'distributed']
 const HEAVY_SECTIONS: SectionName[] = ['growth', 'crawl', 'memory', 'feed']
 
 function sectionsFor(engine: EngineName, options: BenchOptions): SectionName[] {
-  if (engine !== 'dynamodb-local') return options.sections
+  const engineSections = options.sections.filter((s) => !ENGINELESS_SECTIONS.includes(s))
+  if (engine !== 'dynamodb-local') return engineSections
   const allowed = [
     ...(options.quick ? QUICK_DYNAMODB_LOCAL_SECTIONS : DYNAMODB_LOCAL_SECTIONS),
     ...(options.sectionsNamed ? DYNAMODB_LOCAL_ON_REQUEST : []),
   ]
-  return options.sections.filter((s) => allowed.includes(s))
+  return engineSections.filter((s) => allowed.includes(s))
 }
 
 function layoutsFor(section: SectionName, options: BenchOptions): readonly LayoutName[] {
@@ -256,6 +260,15 @@ async function main(): Promise<number> {
     writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
     writeFileSync(markdownPath, renderMarkdown(results))
   }
+  if (options.sections.includes('cold-start')) {
+    // No engine: fresh processes import the package, and esbuild bundles a handler.
+    log('cold start')
+    results.coldStart = await runColdStart(options.sizes.coldStartRuns)
+    log(
+      `cold start: import ${(results.coldStart.library.ms / results.coldStart.sdk.ms).toFixed(2)}× the SDK's`,
+    )
+    save()
+  }
   for (const name of options.engines) {
     const reason = engineUnavailable(name)
     if (reason) {
@@ -264,6 +277,7 @@ async function main(): Promise<number> {
       continue
     }
     const sections = sectionsFor(name, options)
+    if (sections.length === 0) continue
     const engine = await startEngine(name)
     results.engines.push({ name, label: engine.label, measured: true, sections })
     try {

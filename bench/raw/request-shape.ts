@@ -57,7 +57,13 @@ export function requestShape(operation: string, request: object): RequestShape {
   if (input.ReturnValuesOnConditionCheckFailure) {
     shape.onConditionFailure = input.ReturnValuesOnConditionCheckFailure
   }
-  if (input.UpdateExpression) shape.actions = updateActions(input.UpdateExpression, names).sort()
+  // A counter writer updates the counter item its random id hashes to: shard 0 (the item of 0.1)
+  // has no `counterShard` attribute, the others do, so that action says which item, not how.
+  if (input.UpdateExpression) {
+    shape.actions = updateActions(input.UpdateExpression, names)
+      .filter((action) => action !== 'counterShard = ?')
+      .sort()
+  }
   if (input.Item) shape.item = Object.keys(input.Item).sort()
   const condition = resolve(input.ConditionExpression)
   if (condition) shape.condition = condition

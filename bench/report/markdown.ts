@@ -1,4 +1,5 @@
 import { date, int } from './format.js'
+import { renderColdStart } from './render-cold-start.js'
 import { renderCrawl } from './render-crawl.js'
 import { renderDistributed } from './render-distributed.js'
 import { renderFeed } from './render-feed.js'
@@ -75,6 +76,7 @@ export function renderMarkdown(results: BenchResults): string {
     renderMemory(results),
     renderDistributed(results),
     renderFeed(results),
+    renderColdStart(results),
     errors(results),
   ]
     .filter(Boolean)

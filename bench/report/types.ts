@@ -1,6 +1,7 @@
 import type { LayoutName } from '../layouts.js'
 import type { BenchSizes, EngineName, SectionName } from '../options.js'
 import type { LatencySummary } from '../support/stats.js'
+import type { OverheadKey } from './overhead-baseline.js'
 
 /** The shape of bench/results.json. Bump `schemaVersion` on any incompatible change. */
 export interface BenchResults {
@@ -29,6 +30,8 @@ export interface BenchResults {
   /** The change-feed section; absent in files written before it existed. */
   feed?: FeedResult[]
   memory: MemoryRow[]
+  /** The cold-start section (no engine); absent in files written before it existed. */
+  coldStart?: ColdStartResult
   /** Peak RSS of migrations (to be measured by the migration work; see bench/memory/scenarios.ts). */
   migrationMemory: MemoryRow[]
   skipped: SkippedLayout[]
@@ -126,6 +129,10 @@ export interface ReferenceResult {
 
 export interface OverheadRow {
   operation: string
+  /** The row's id (results of runs before it have none), and what its CPU goal is for. */
+  key?: OverheadKey
+  kind?: 'point' | 'page' | 'bulk'
+
   /** Logical operations timed per round on each side (pages, for the bulk save). */
   opsPerRound: number
   rounds: number
@@ -143,7 +150,7 @@ export interface OverheadRow {
   rawCpuMsPerOp: number
   libraryRequestsPerOp: number
   rawRequestsPerOp: number
-  /** Counted against the ≥ 0.9 goal (false for informative rows that do other work than the library). */
+  /** Counted against the throughput goal (false for informative rows that do other work than the library). */
   goal: boolean
   note?: string
 }
@@ -343,4 +350,18 @@ export interface FeedResult {
   measuredAt: string
   changes: number
   rows: FeedRow[]
+}
+
+/** Importing the package against the SDK alone, and a Lambda handler's bundle (section cold-start). */
+export interface ColdStartResult {
+  measuredAt: string
+  /** Fresh Node processes per import; the figures are medians. */
+  runs: number
+  sdk: { ms: number; cpuMs: number }
+  library: { ms: number; cpuMs: number }
+  /** CPU of a Node process that imports nothing (its own start). */
+  nodeCpuMs: number
+  bundleBytes: number
+  /** The bundle's largest parts: package (or the library's own source) and bytes. */
+  bundleByPackage: [string, number][]
 }

@@ -5,6 +5,7 @@ import { openBackend } from '../layouts.js'
 import type { BenchSizes } from '../options.js'
 import { checkEquivalence } from '../raw/equivalence.js'
 import { RawSingleTable } from '../raw/single-table-ops.js'
+import type { OverheadKey } from '../report/overhead-baseline.js'
 import type { OverheadResult, OverheadRow } from '../report/types.js'
 import { dropTables } from '../support/drop-tables.js'
 import { RawClient } from '../support/raw-client.js'
@@ -16,6 +17,9 @@ const SEEDED_PAGES = 300
 /** One logical operation done both ways; `i` numbers the calls of a side from 0. */
 interface Operation {
   name: string
+  key: OverheadKey
+  kind: 'point' | 'page'
+
   library: (i: number) => Promise<unknown>
   raw: (i: number) => Promise<unknown>
 }
@@ -70,36 +74,50 @@ export async function runOverhead(
     const operations: Operation[] = [
       {
         name: 'put page (new page: UpdateItem + counter)',
+        key: 'put',
+        kind: 'point',
         library: (i) => backend.savePage(libraryPages[i]!),
         raw: (i) => ops.savePage(rawPages[i]!),
       },
       {
         name: 'save existing page (UpdateItem)',
+        key: 'save',
+        kind: 'point',
         library: (i) => backend.savePage({ ...live[i % live.length]!, lastSeen: new Date() }),
         raw: (i) => ops.savePage({ ...live[(i + 7) % live.length]!, lastSeen: new Date() }),
       },
       {
         name: 'get page',
+        key: 'get',
+        kind: 'point',
         library: (i) => backend.getPage(SITE, seeded[i % SEEDED_PAGES]!.pageId),
         raw: (i) => ops.getPage(SITE, seeded[i % SEEDED_PAGES]!.pageId),
       },
       {
         name: 'page by URL',
+        key: 'url',
+        kind: 'point',
         library: (i) => backend.getPageByUrl(SITE, seeded[i % SEEDED_PAGES]!.url),
         raw: (i) => ops.pageByUrl(SITE, seeded[i % SEEDED_PAGES]!.url),
       },
       {
         name: 'list 100 pages',
+        key: 'list',
+        kind: 'page',
         library: () => backend.listPages(SITE, { limit: 100 }),
         raw: () => ops.listLivePages(SITE, 100),
       },
       {
         name: 'commit version (existing page)',
+        key: 'commit',
+        kind: 'point',
         library: (i) => backend.commitVersion(libraryCommits[i]!.page, libraryCommits[i]!.version),
         raw: (i) => ops.commitVersion(rawCommits[i]!.page, rawCommits[i]!.version),
       },
       {
         name: 'claim frontier item (limit 1)',
+        key: 'claim',
+        kind: 'point',
         library: () => backend.claimFrontierItems(runs.library, { workerId: 'worker-library', limit: 1 }),
         raw: () => ops.claimOne(runs.raw, 'worker-raw'),
       },
@@ -107,7 +125,11 @@ export async function runOverhead(
 
     const rows: OverheadRow[] = []
     for (const operation of operations) {
-      rows.push(await compare(operation, backend, raw, sizes.overheadRounds, sizes.overheadOpsPerRound))
+      rows.push({
+        ...(await compare(operation, backend, raw, sizes.overheadRounds, sizes.overheadOpsPerRound)),
+        key: operation.key,
+        kind: operation.kind,
+      })
       log(`${operation.name}: ratio ${rows.at(-1)!.ratio.toFixed(2)}`)
     }
     rows.push(...(await compareBulk(backend, raw, ops, sizes.bulkSavePages)))
@@ -237,20 +259,28 @@ async function compareBulk(
     blind.push(await runSide(() => ops.batchPutPages(blindPages), 0, 1, rawRequests))
   }
   return [
-    row(
-      `bulk save ${pages.toLocaleString('en-US')} pages (2 calls of ${half.toLocaleString('en-US')})`,
-      half,
-      library,
-      rawRuns,
-      true,
-    ),
-    row(
-      `bulk save ${pages.toLocaleString('en-US')} pages, raw BatchWriteItem instead`,
-      half,
-      library,
-      blind,
-      false,
-      'not like for like: blind puts, 25 a request, no revision, no page counts',
-    ),
+    {
+      ...row(
+        `bulk save ${pages.toLocaleString('en-US')} pages (2 calls of ${half.toLocaleString('en-US')})`,
+        half,
+        library,
+        rawRuns,
+        true,
+      ),
+      key: 'bulk',
+      kind: 'bulk',
+    },
+    {
+      ...row(
+        `bulk save ${pages.toLocaleString('en-US')} pages, raw BatchWriteItem instead`,
+        half,
+        library,
+        blind,
+        false,
+        'not like for like: blind puts, 25 a request, no revision, no page counts',
+      ),
+      key: 'bulk-blind',
+      kind: 'bulk',
+    },
   ]
 }

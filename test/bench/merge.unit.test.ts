@@ -65,4 +65,22 @@ describe('mergeResults', () => {
   it('refuses to mix a quick run into a full one', () => {
     expect(() => mergeResults(base, { ...later, quick: true })).toThrow(/quick/)
   })
+
+  it('takes a later cold-start section (measured on no engine) and keeps the earlier one otherwise', () => {
+    const cold = (ms: number) => ({
+      measuredAt: '2026-01-02T00:00:00.000Z',
+      runs: 3,
+      sdk: { ms: 100, cpuMs: 150 },
+      library: { ms, cpuMs: 200 },
+      nodeCpuMs: 50,
+      bundleBytes: 1_000_000,
+      bundleByPackage: [] as [string, number][],
+    })
+    const withCold = results({ sections: ['cold-start'], coldStart: cold(180) })
+    expect(
+      mergeResults(withCold, results({ sections: ['cold-start'], coldStart: cold(120) })).coldStart?.library
+        .ms,
+    ).toBe(120)
+    expect(mergeResults(withCold, later).coldStart?.library.ms).toBe(180)
+  })
 })

@@ -1,8 +1,8 @@
 /**
- * Cold start of a Lambda handler: `npx tsx bench/cold-start.ts` prints (markdown) the wall and CPU
- * time of importing the package, against importing `@aws-sdk/client-dynamodb` and
- * `@aws-sdk/lib-dynamodb` alone, each in fresh Node processes (median of 9), and the esbuild-minified
- * bundle of a handler that calls createStorageBackend + getPage, with the packages in it by size.
+ * Cold start of a Lambda handler (no engine): the wall and CPU time of importing the package,
+ * against importing `@aws-sdk/client-dynamodb` and `@aws-sdk/lib-dynamodb` alone, each in fresh
+ * Node processes (median of `runs`), and the esbuild-minified bundle of a handler that calls
+ * createStorageBackend + getPage, with the packages in it by size.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,9 +11,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const RUNS = 9
-const work = mkdtempSync(join(tmpdir(), 'ragcrawl-cold-'))
+import type { ColdStartResult } from '../report/types.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
@@ -33,7 +33,7 @@ async function packageEntry(): Promise<string> {
   return outfile
 }
 
-function timeImports(specifiers: string[]): { ms: number; cpuMs: number } {
+function timeImports(specifiers: string[], runs: number): { ms: number; cpuMs: number } {
   const probe = join(ROOT, `.cold-start-probe-${process.pid}.mjs`)
   writeFileSync(
     probe,
@@ -43,21 +43,21 @@ const c = process.cpuUsage()
 console.log(JSON.stringify({ ms: performance.now() - t, cpuMs: (c.user + c.system) / 1000 }))\n`,
   )
   try {
-    const runs = Array.from(
-      { length: RUNS },
+    const measured = Array.from(
+      { length: runs },
       () =>
         JSON.parse(execFileSync(process.execPath, [probe], { cwd: ROOT, encoding: 'utf8' })) as {
           ms: number
           cpuMs: number
         },
     )
-    return { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)) }
+    return { ms: median(measured.map((r) => r.ms)), cpuMs: median(measured.map((r) => r.cpuMs)) }
   } finally {
     rmSync(probe, { force: true })
   }
 }
 
-async function handlerBundle(): Promise<{ bytes: number; byPackage: [string, number][] }> {
+async function handlerBundle(work: string): Promise<{ bytes: number; byPackage: [string, number][] }> {
   const handler = join(work, 'handler.ts')
   writeFileSync(
     handler,
@@ -94,33 +94,25 @@ export const handler = async (event: { siteId: string; pageId: string }) => back
   return { bytes: output.bytes, byPackage: [...byPackage].sort((a, b) => b[1] - a[1]) }
 }
 
-const entry = await packageEntry()
-try {
-  const sdk = timeImports(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'])
-  const library = timeImports([entry])
-  const node = timeImports([])
-  const bundle = await handlerBundle()
-  const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
-  console.log(
-    `| import | wall ms (median of ${RUNS}) | CPU ms of the process (Node's own start: ${node.cpuMs.toFixed(0)}) |`,
-  )
-  console.log('|---|---|---|')
-  console.log(
-    `| @aws-sdk/client-dynamodb + @aws-sdk/lib-dynamodb | ${sdk.ms.toFixed(0)} | ${sdk.cpuMs.toFixed(0)} |`,
-  )
-  console.log(
-    `| ragcrawl-dynamodb | ${library.ms.toFixed(0)} (${(library.ms / sdk.ms).toFixed(2)}×) | ${library.cpuMs.toFixed(0)} (${(
-      (library.cpuMs - node.cpuMs) / (sdk.cpuMs - node.cpuMs)
-    ).toFixed(2)}× past Node's start) |`,
-  )
-  console.log()
-  console.log(
-    `Handler bundle (esbuild, minified, ESM, node20): ${(bundle.bytes / 1e6).toFixed(2)} MB; largest parts: ${bundle.byPackage
-      .slice(0, 8)
-      .map(([name, bytes]) => `${name} ${kb(bytes)}`)
-      .join(', ')}.`,
-  )
-} finally {
-  rmSync(entry, { force: true })
-  rmSync(work, { recursive: true, force: true })
+export async function runColdStart(runs: number): Promise<ColdStartResult> {
+  const work = mkdtempSync(join(tmpdir(), 'ragcrawl-cold-'))
+  const entry = await packageEntry()
+  try {
+    const sdk = timeImports(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'], runs)
+    const library = timeImports([entry], runs)
+    const node = timeImports([], runs)
+    const bundle = await handlerBundle(work)
+    return {
+      measuredAt: new Date().toISOString(),
+      runs,
+      sdk,
+      library,
+      nodeCpuMs: node.cpuMs,
+      bundleBytes: bundle.bytes,
+      bundleByPackage: bundle.byPackage.slice(0, 8),
+    }
+  } finally {
+    rmSync(entry, { force: true })
+    rmSync(work, { recursive: true, force: true })
+  }
 }
