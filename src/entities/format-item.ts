@@ -39,6 +39,12 @@ export function formatItem(entity: FormattableEntity, raw: Record<string, unknow
   return formatter(raw)
 }
 
+/** Whether the item carries the entity's own identifiers: written by this library through the entity. */
+export function isOwnItem(entity: FormattableEntity, raw: Record<string, unknown>): boolean {
+  const { model } = entity.schema
+  return raw[ENTITY_ATTRIBUTE] === model.entity && raw[VERSION_ATTRIBUTE] === model.version
+}
+
 /** `entity.parse` of one item (ownership by identifiers or by key shape). */
 export function parseItem(entity: FormattableEntity, raw: Record<string, unknown>) {
   return entity.parse({ Items: [raw] }, { ignoreOwnership: true })?.data[0] as

@@ -50,6 +50,8 @@ export interface FrontierAdapter<Key, Attributes> {
   getConsistent(key: Key): Promise<Record<string, unknown> | undefined>
   /** A raw item in model names, or undefined when it is not a frontier item. */
   format(raw: Record<string, unknown>): Record<string, unknown> | undefined
+  /** Whether the raw item carries the entity's own identifiers (written by this library). */
+  own(raw: Record<string, unknown>): boolean
   /** One listing page in queue order; `read` turns a raw item into a live frontier item. */
   list(
     runId: string,

@@ -1,6 +1,6 @@
 import type { Transport } from '../../engine/transport.js'
 import { ConflictError, NotFoundError } from '../../errors.js'
-import { fromStored } from '../../model/read.js'
+import { fromOwnStored, fromStored } from '../../model/read.js'
 import {
   type FrontierItem,
   FrontierItemSchema,
@@ -616,7 +616,7 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
         statusCondition(token, owner),
         'all_new',
       )
-      return fromStored(FrontierItemSchema, data, 'frontier item')
+      return fromOwnStored(FrontierItemSchema, data, 'frontier item')
     } catch (cause) {
       if (!isConditionFailure(cause)) throw cause
       const raw = await this.adapter.getConsistent(key)
@@ -661,7 +661,7 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
           retryCondition(stored, sent, request.workerId),
           'all_new',
         )
-        return fromStored(FrontierItemSchema, data, 'frontier item')
+        return fromOwnStored(FrontierItemSchema, data, 'frontier item')
       } catch (error) {
         if (!isConditionFailure(error)) throw error
         cause = error
@@ -713,7 +713,7 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
           takeCondition(candidate, attempt),
           'all_new',
         )
-        return fromStored(FrontierItemSchema, data, 'frontier item')
+        return fromOwnStored(FrontierItemSchema, data, 'frontier item')
       } catch (error) {
         if (isConditionFailure(error)) return null
         throw error
@@ -740,6 +740,9 @@ export class FrontierTable<Key, Attributes> implements FrontierStore {
   private read(raw: Record<string, unknown>): FrontierItem | undefined {
     if (isExpired(raw.ttl)) return undefined
     const item = this.adapter.format(raw)
-    return item === undefined ? undefined : fromStored(FrontierItemSchema, item, 'frontier item')
+    if (item === undefined) return undefined
+    return this.adapter.own(raw)
+      ? fromOwnStored(FrontierItemSchema, item, 'frontier item')
+      : fromStored(FrontierItemSchema, item, 'frontier item')
   }
 }

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb'
 import { z } from 'zod'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
-import { formatItem } from '../../entities/format-item.js'
+import { formatItem, isOwnItem } from '../../entities/format-item.js'
 import { FRONTIER_INDEXES } from '../../entities/frontier.js'
 import { ValidationError } from '../../errors.js'
 import { keyPart, priorityKey } from '../../keys/key-part.js'
@@ -139,6 +139,7 @@ function multiTableAdapter(
       return output.Item
     },
     format: (raw) => formatItem(entity, raw) ?? undefined,
+    own: (raw) => isOwnItem(entity, raw),
     list: async (runId, options, read) => {
       const status = options?.status
       if (status === undefined) return listByPriority(ctx, runId, options, read)

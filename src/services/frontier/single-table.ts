@@ -1,6 +1,7 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS, SERVICE } from '../../entities/common.js'
-import { formatItem } from '../../entities/format-item.js'
+import { entityPatch } from '../../entities/entity-requests.js'
+import { formatItem, isOwnItem } from '../../entities/format-item.js'
 import { NOT_QUEUED } from '../../entities/frontier.js'
 import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
 import type { FrontierItem, FrontierStatus } from '../../model/schemas.js'
@@ -70,11 +71,25 @@ function singleTableAdapter(
         read,
       )
       const set = queueKey === null ? change.set : { ...change.set, queueKey: queueKey ?? NOT_QUEUED }
-      let update = (how === 'update' ? entity.update(itemKey) : entity.patch(itemKey)).set(set as never)
-      if (change.remove) update = update.remove(change.remove as never)
-      if (change.add) update = update.add(change.add)
-      const { data } = await update.where(condition).go({ ...ORIGINAL_ERRORS, response })
-      return data as Record<string, unknown> | undefined
+      const electroParams = () => {
+        let update = (how === 'update' ? entity.update(itemKey) : entity.patch(itemKey)).set(set as never)
+        if (change.remove) update = update.remove(change.remove as never)
+        if (change.add) update = update.add(change.add)
+        return update.where(condition).params<UpdateCommandInput>()
+      }
+      const params =
+        entityPatch(entity, {
+          how,
+          key: itemKey,
+          set,
+          ...(change.remove ? { remove: change.remove } : {}),
+          ...(change.add ? { add: change.add } : {}),
+          where: condition,
+        }) ?? electroParams()
+      const output = (await ctx.transport.send(
+        new UpdateCommand(response === 'all_new' ? { ...params, ReturnValues: 'ALL_NEW' } : params),
+      )) as { Attributes?: Record<string, unknown> }
+      return output.Attributes && formatItem(entity, output.Attributes)
     },
     getConsistent: async (itemKey) => {
       const params = entity.get(itemKey).params()
@@ -84,6 +99,7 @@ function singleTableAdapter(
       return output.Item
     },
     format: (raw) => formatItem(entity, raw),
+    own: (raw) => isOwnItem(entity, raw),
     list: (runId, options, read) => {
       const runKey = keyPart(runId)
       const statuses = options?.status === undefined ? ALL_STATUSES : [options.status]

@@ -1,14 +1,12 @@
 import { GetCommand, QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { SINGLE_TABLE_KEYS } from '../../entities/common.js'
-import { entityKey, entityUpdate } from '../../entities/entity-requests.js'
-import { formatItem } from '../../entities/format-item.js'
+import { entityIndexQuery, entityKey, entityUpdate } from '../../entities/entity-requests.js'
 import { PAGE_COUNTER_SHARDS, type PageEntity } from '../../entities/page.js'
 import { CapacityError } from '../../errors.js'
 import { crawlOrderKey, keyPart } from '../../keys/key-part.js'
-import { fromStored } from '../../model/read.js'
 import { type Page, PageSchema } from '../../model/schemas.js'
 import { batchGet } from '../plumbing/batch.js'
-import { nullFields, toStored } from '../plumbing/stored.js'
+import { nullFields, readModel, toStored } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from '../single-table/context.js'
 import { type PagesAdapter, revisionCondition } from './adapter.js'
 import type { ChangeFeedAttributes } from './page-changes.js'
@@ -103,10 +101,7 @@ export function pageSaveParams(
  */
 export function singleTablePages(ctx: SingleTableContext): Pages {
   const { page } = ctx.entities
-  const read = (raw: Record<string, unknown>): Page | undefined => {
-    const item = formatItem(page, raw)
-    return item === undefined ? undefined : fromStored(PageSchema, item, 'page')
-  }
+  const read = (raw: Record<string, unknown>): Page | undefined => readModel(page, PageSchema, raw, 'page')
   const adapter: PagesAdapter = {
     transport: ctx.transport,
     writeAttributes: {
@@ -143,8 +138,8 @@ export function singleTablePages(ctx: SingleTableContext): Pages {
       return (Item && read(Item)) ?? null
     },
     async byUrl(siteId, url) {
-      const input = page.query.byUrl({ siteKey: keyPart(siteId), urlKey: keyPart(url) }).params({ limit: 1 })
-      const { Items } = (await ctx.transport.send(new QueryCommand(input))) as {
+      const input = entityIndexQuery(page, 'byUrl', { siteKey: keyPart(siteId), urlKey: keyPart(url) })
+      const { Items } = (await ctx.transport.send(new QueryCommand({ ...input, Limit: 1 }))) as {
         Items?: Record<string, unknown>[]
       }
       return (Items?.[0] && read(Items[0])) ?? null

@@ -1,5 +1,7 @@
+import type { z } from 'zod'
 import { snakeCase } from '../../entities/common.js'
-import { type FormattableEntity, formatItem } from '../../entities/format-item.js'
+import { type FormattableEntity, formatItem, isOwnItem } from '../../entities/format-item.js'
+import { fromOwnStored, fromStored } from '../../model/read.js'
 
 type StoredValue<V> = V extends Date ? string : V
 
@@ -55,4 +57,19 @@ export function readOwned<T>(
 ): T | undefined {
   const item = formatItem(entity, raw)
   return item === undefined ? undefined : toModel(item)
+}
+
+/**
+ * A raw item as a model: formatted by its entity (`undefined` when not the entity's), read by the
+ * schema's fast reader when the library wrote it (`fromOwnStored`), parsed by the schema otherwise.
+ */
+export function readModel<S extends z.ZodObject>(
+  entity: FormattableEntity,
+  schema: S,
+  raw: Record<string, unknown>,
+  what: string,
+): z.output<S> | undefined {
+  const item = formatItem(entity, raw)
+  if (item === undefined) return undefined
+  return isOwnItem(entity, raw) ? fromOwnStored(schema, item, what) : fromStored(schema, item, what)
 }

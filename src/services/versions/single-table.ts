@@ -1,10 +1,12 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS } from '../../entities/common.js'
+import { entityKey, entityPut } from '../../entities/entity-requests.js'
 import { formatItem } from '../../entities/format-item.js'
 import { keyPart } from '../../keys/key-part.js'
-import { fromStored } from '../../model/read.js'
 import { PageSchema, type PageVersion } from '../../model/schemas.js'
 import type { BatchWrite } from '../plumbing/batch.js'
 import { queryAll } from '../plumbing/listing.js'
+import { readModel } from '../plumbing/stored.js'
 import { KEYS, type SingleTableContext } from '../single-table/context.js'
 import type { StoredChunk, StoredVersion, VersionAdapter, VersionFields } from './adapter.js'
 import { chunkNo } from './bodies.js'
@@ -30,16 +32,16 @@ export function singleTableVersions(ctx: SingleTableContext): VersionTable {
     transport,
     assertStorable: () => {},
     putVersion: async (version, fields) => {
-      await entities.version.put(item(version, fields)).go({ ...ORIGINAL_ERRORS, response: 'none' })
+      await transport.send(new PutCommand(entityPut(entities.version, item(version, fields))))
     },
     versionParams: (version, fields) =>
-      entities.version.put(item(version, fields)).params<{ Item: Record<string, unknown> }>(),
+      entityPut(entities.version, item(version, fields)) as { Item: Record<string, unknown> },
     versionWrite: (version, Item) => write(Item, version.versionId),
     chunkWrites: (version, digest, chunks) =>
       chunks.map((data, index) => {
         const chunk = { ...keys(version), chunkNo: `${digest}.${chunkNo(index)}`, data }
-        const { Item } = entities.versionChunk.put(chunk).params<{ Item: Record<string, unknown> }>()
-        return write(Item, version.versionId)
+        const { Item } = entityPut(entities.versionChunk, chunk)
+        return write(Item!, version.versionId)
       }),
     getStored: async (pageId, versionId) => {
       const key = { pageKey: keyPart(pageId), versionKey: keyPart(versionId) }
@@ -66,9 +68,11 @@ export function singleTableVersions(ctx: SingleTableContext): VersionTable {
       return chunks
     },
     pageOf: async (siteId, pageId) => {
-      const key = { pageKey: keyPart(pageId), siteKey: keyPart(siteId) }
-      const { data } = await entities.page.get(key).go(ORIGINAL_ERRORS)
-      return data ? fromStored(PageSchema, data, 'page') : null
+      const key = entityKey(entities.page, { pageKey: keyPart(pageId), siteKey: keyPart(siteId) })
+      const { Item } = (await transport.send(new GetCommand({ TableName: table, Key: key }))) as {
+        Item?: Record<string, unknown>
+      }
+      return (Item && readModel(entities.page, PageSchema, Item, 'page')) ?? null
     },
     pageAndNewest: async (pageId, limit) => {
       const { data } = await ctx.service.collections
