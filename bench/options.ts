@@ -105,7 +105,8 @@ export const FULL_SIZES: BenchSizes = {
   seedPages: 1_000,
   seedFrontierUrls: 300,
   repetitions: 30,
-  overheadRounds: 10,
+  // 20 rounds: the round ratios of a shared 2-core machine spread by ±0.05; their median settles.
+  overheadRounds: 20,
   overheadOpsPerRound: 20,
   bulkSavePages: 10_000,
   growthPages: [1_000, 10_000, 100_000],

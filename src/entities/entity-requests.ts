@@ -160,6 +160,7 @@ export function entityIndexQuery(
   entity: object,
   accessPattern: string,
   composite: Record<string, unknown>,
+  sortFrom?: 'gte',
 ): QueryCommandInput {
   const c = compiledOf(entity)
   const { index, key } = c.indexKey(accessPattern, composite)
@@ -168,7 +169,7 @@ export function entityIndexQuery(
   const conditions = key.map(([field, value], i) => {
     names[`#k${i}`] = field
     values[`:k${i}`] = value
-    return `#k${i} = :k${i}`
+    return `#k${i} ${i === 1 && sortFrom === 'gte' ? '>=' : '='} :k${i}`
   })
   return {
     TableName: c.table,

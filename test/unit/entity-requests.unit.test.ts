@@ -338,6 +338,19 @@ describe('entityPatch: frontier writes equal what ElectroDB builds', () => {
     })
   }
 
+  it("a claim's Query of the claim index from a queue key on", () => {
+    const composite = { runKey: 'run%231', shard: '03' }
+    const ours = entityIndexQuery(frontier, 'byQueue', { ...composite, queueKey: 'A#123' }, 'gte')
+    const electro = frontier.query.byQueue(composite).gte({ queueKey: 'A#123' }).params()
+    const resolved = (input: { KeyConditionExpression?: string }) =>
+      meaning({ ...input, UpdateExpression: '', ConditionExpression: input.KeyConditionExpression } as never)
+        .condition?.split(/ and /i)
+        .map((c) => c.trim())
+        .sort()
+    expect([ours.TableName, ours.IndexName]).toEqual([electro.TableName, electro.IndexName])
+    expect(resolved(ours)).toEqual(resolved(electro))
+  })
+
   it('leaves to ElectroDB a change it does not follow (removing an index composite)', () => {
     expect(
       entityPatch(frontier, { how: 'patch', key, set: { writeToken: 't' }, remove: ['status'] }),

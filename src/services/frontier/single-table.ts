@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import { ORIGINAL_ERRORS, SERVICE } from '../../entities/common.js'
-import { entityPatch } from '../../entities/entity-requests.js'
+import { entityIndexQuery, entityPatch } from '../../entities/entity-requests.js'
 import { formatItem, isOwnItem } from '../../entities/format-item.js'
 import { NOT_QUEUED } from '../../entities/frontier.js'
 import { keyPart, priorityKey, shardOf } from '../../keys/key-part.js'
@@ -118,10 +118,12 @@ function singleTableAdapter(
     shards: shards.length,
     homeShard: (workerId) => shardOf(workerId, shards.length),
     claimPage: async (runId, shard, window, nowMs, _want, start) => {
-      const params = entity.query
-        .byQueue({ runKey: keyPart(runId), shard: shardName(shard) })
-        .gte({ queueKey: claimStart(nowMs) })
-        .params()
+      const params = entityIndexQuery(
+        entity,
+        'byQueue',
+        { runKey: keyPart(runId), shard: shardName(shard), queueKey: claimStart(nowMs) },
+        'gte',
+      )
       const output = (await ctx.transport.send(
         new QueryCommand({ ...params, Limit: window, ExclusiveStartKey: start }),
       )) as { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }
