@@ -132,7 +132,10 @@ export function preparePageWrite(
     ? feedAttempts(input, changeFeed.attributes, changeFeed.page, changeFeed.expectChange)
     : [() => input]
   return {
-    input: changeFeed ? largestAttempt(input, changeFeed.attributes, changeFeed.page) : input,
+    // Built when asked (the item-size check of a page that could pass the limit).
+    get input() {
+      return changeFeed ? largestAttempt(input, changeFeed.attributes, changeFeed.page) : input
+    },
     // Built when asked (only the bulk path's statements read them): two more UpdateItems per save.
     get forms() {
       return changeFeed ? statementForms(input, changeFeed.attributes, changeFeed.page) : [input]
@@ -353,7 +356,9 @@ export function checkedPageWrite(
   }
   return {
     pageId,
-    input: write.input,
+    get input() {
+      return write.input
+    },
     get forms() {
       return write.forms
     },
