@@ -4,6 +4,7 @@ import { renderCrawl } from './render-crawl.js'
 import { renderDistributed } from './render-distributed.js'
 import { renderFeed } from './render-feed.js'
 import { renderFindings } from './render-findings.js'
+import { renderGoals } from './render-goals.js'
 import { renderGrowth } from './render-growth.js'
 import { renderMemory } from './render-memory.js'
 import { renderOverhead } from './render-overhead.js'
@@ -69,6 +70,7 @@ export function renderMarkdown(results: BenchResults): string {
   return `${[
     header(results),
     renderFindings(results),
+    renderGoals(results),
     renderPatterns(results),
     renderOverhead(results),
     renderGrowth(results),
