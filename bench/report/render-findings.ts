@@ -69,11 +69,12 @@ export function renderFindings(results: BenchResults): string {
         : `${overhead.engine}: below the throughput goal (library / raw) — ${below.map(({ r, g }) => `${r.operation} ${num(r.ratio, 2)} (goal ${g.ratioGoal}${main(g.main?.ratio)})`).join('; ')}.`,
     )
     const cpuBelow = judged.filter(({ g }) => g.cpuMet === false)
-    bullets.push(
-      cpuBelow.length === 0
-        ? `${overhead.engine}: the library's extra CPU per call is within its goal on every point operation (≤ 0.3 ms) and page (≤ 1.5 ms).`
-        : `${overhead.engine}: extra CPU per call over its goal (ms; on dynalite the engine's CPU is in both sides) — ${cpuBelow.map(({ r, g }) => `${r.operation} +${ms(g.extraCpuMs)} (goal ${g.cpuGoal}${g.main?.extraCpuMs === undefined ? '' : `, main +${ms(g.main.extraCpuMs)}`})`).join('; ')}.`,
-    )
+    if (judged.some(({ g }) => g.cpuGoal !== undefined))
+      bullets.push(
+        cpuBelow.length === 0
+          ? `${overhead.engine}: the library's extra CPU per call is within its goal on every point operation (≤ 0.3 ms) and page (≤ 1.5 ms).`
+          : `${overhead.engine}: extra CPU per call over its goal (ms; on dynalite the engine's CPU is in both sides) — ${cpuBelow.map(({ r, g }) => `${r.operation} +${ms(g.extraCpuMs)} (goal ${g.cpuGoal}${g.main?.extraCpuMs === undefined ? '' : `, main +${ms(g.main.extraCpuMs)}`})`).join('; ')}.`,
+      )
     const blind = overhead.rows.find((r) => !r.goal)
     if (blind) {
       const g = rowGoals(overhead.engine, blind)
