@@ -1,3 +1,4 @@
+import type { ConditionOperations } from '../../entities/entity-requests.js'
 import type { FrontierItem, FrontierStatus } from '../../model/schemas.js'
 import type { BatchWrite } from '../plumbing/batch.js'
 import type { ListOptions, ListResult } from '../plumbing/listing.js'
@@ -11,11 +12,8 @@ export interface WhereAttributes {
   itemId: unknown
   retryCount: unknown
 }
-export interface WhereOperations {
-  eq(attribute: unknown, value: unknown): string
-  ne(attribute: unknown, value: unknown): string
-  notExists(attribute: unknown): string
-}
+/** The operations ElectroDB's `where` and `entityPatch` both give a condition. */
+export type WhereOperations = ConditionOperations
 export type Condition = (attr: WhereAttributes, op: WhereOperations) => string
 
 /** An update of stored attributes: set (model names), then remove, then add, as ElectroDB chains them. */
